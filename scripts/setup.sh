@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Shared set-up for scripts/lab.sh and scripts/test.sh (source it, do not run it).
+# Creates or reuses the project's own virtual environment (.venv) from uv.lock with the
+# python3 already on the machine, and installs the course's "python3" Jupyter kernel
+# into that environment, so nothing depends on what was installed by hand.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+UV_VERSION="0.13.9"
+export UV_PYTHON_DOWNLOADS=never         # use the machine's python3; never fetch an interpreter
+export UV_PROJECT_ENVIRONMENT="$ROOT/.venv"
+export JUPYTER_PREFER_ENV_PATH=1         # the venv's kernel wins over any per-user kernel
+export PYTHONHASHSEED=0
+export PYDEVD_DISABLE_FILE_VALIDATION=1  # keeps debugger notices out of compared outputs
+
+PYTHON="$(command -v python3 || true)"
+if [ -z "$PYTHON" ]; then
+  echo "error: python3 is needed (3.10 to 3.13). Install it, then run this command again." >&2
+  exit 1
+fi
+
+# 1. uv, pinned, in a private tools environment unless a matching uv is already on PATH.
+if command -v uv >/dev/null 2>&1 && [ "$(uv --version | cut -d' ' -f2)" = "$UV_VERSION" ]; then
+  UV="$(command -v uv)"
+else
+  if [ ! -x "$ROOT/.tools/bin/uv" ] || [ "$("$ROOT/.tools/bin/uv" --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+    echo "== installing uv $UV_VERSION into .tools/"
+    "$PYTHON" -m venv "$ROOT/.tools"
+    "$ROOT/.tools/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  fi
+  UV="$ROOT/.tools/bin/uv"
+fi
+
+# 2. The project environment, exactly as locked (fails if uv.lock is out of date).
+echo "== syncing .venv from uv.lock"
+"$UV" sync --locked --python "$PYTHON" --quiet
+
+# 3. The python3 kernel, inside .venv, pointing at .venv's interpreter.
+"$ROOT/.venv/bin/python" -m ipykernel install --sys-prefix --name python3 \
+  --display-name "Python 3 (kratom-evidence course)" >/dev/null
+export PATH="$ROOT/.venv/bin:$PATH"

@@ -1,0 +1,8 @@
+"""SYNTHETIC data for teaching: every dataset made here is simulated, not real people.
+
+Each generator is deterministic per seed (draws come from
+:func:`course_utils.seeding.rng`) and documents its generating model — the
+causal diagram and the true effects — as data that a lesson can print or draw.
+"""
+
+__all__: list[str] = []
