@@ -217,10 +217,12 @@ def test_verify_passes_on_the_shipped_files():
 def test_loads_are_fast_in_a_warm_process():
     for name in cu.list_datasets().index:
         cu.load(name)  # warm: imports done, hashes checked once
-        start = time.perf_counter()
-        cu.load(name)
-        elapsed = time.perf_counter() - start
-        assert elapsed < 0.1, f"load({name!r}) took {elapsed * 1000:.0f} ms"
+        timings = []
+        for _ in range(3):  # best of three, so a busy CI core does not decide the result
+            start = time.perf_counter()
+            cu.load(name)
+            timings.append(time.perf_counter() - start)
+        assert min(timings) < 0.1, f"load({name!r}) took {min(timings) * 1000:.0f} ms"
 
 
 def test_data_found_from_any_working_directory(tmp_path):

@@ -278,6 +278,86 @@ def load(name: str, *, codes: bool = False) -> pd.DataFrame:
     resource = _resource(name)
     path = _check_file(resource)
     columns = _columns(resource)
+    if not codes:
+        try:
+            frame = _read_fast(path, columns)
+        except _NeedsCarefulRead:
+            frame = _read_careful(path, columns, resource["name"], codes)
+    else:
+        frame = _read_careful(path, columns, resource["name"], codes)
+    frame.attrs.update(
+        {
+            "name": resource["name"],
+            "title": resource.get("title", ""),
+            "synthetic": bool(resource.get("synthetic", False)),
+            "citation": resource.get("citation", ""),
+        }
+    )
+    return frame
+
+
+class _NeedsCarefulRead(Exception):
+    """The fast reader met something it cannot explain; re-read carefully for a precise error."""
+
+
+def _read_fast(path: Path, columns: list[_Column]) -> pd.DataFrame:
+    """Parse with pandas' C reader, typing each column from the schema (the common path).
+
+    Coded and yes/no columns are parsed as categoricals, so only their few
+    distinct codes are looked up, not every row.
+    """
+    import numpy as np
+
+    numeric = {"integer", "number", "year"}
+    dtype = {
+        c.name: "category" if c.categories or c.type == "boolean" else "float64" if c.type in numeric else object
+        for c in columns
+    }
+    na_values = {c.name: list(c.missing) for c in columns}
+    try:
+        raw = pd.read_csv(path, dtype=dtype, na_values=na_values, keep_default_na=False, encoding="utf-8")
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise _NeedsCarefulRead from exc
+    if list(raw.columns) != [c.name for c in columns]:
+        raise _NeedsCarefulRead
+    out = {}
+    for c in columns:
+        values = raw[c.name]
+        if dtype[c.name] == "category":
+            found = [str(v) for v in values.cat.categories]
+            codes = values.cat.codes.to_numpy()
+            missing = codes < 0
+            if c.categories:
+                labels = list(dict.fromkeys(label for _, label in c.categories))
+                keys = {}
+                for value, label in c.categories:
+                    keys[str(value)] = labels.index(label)
+                    if isinstance(value, (int, float)) and not isinstance(value, bool):
+                        keys[repr(float(value))] = labels.index(label)
+                if any(f not in keys for f in found):
+                    raise _NeedsCarefulRead
+                recoded = np.where(missing, -1, np.array([keys[f] for f in found] or [0])[codes])
+                out[c.name] = pd.Series(
+                    pd.Categorical.from_codes(recoded, categories=labels, ordered=c.ordered), index=raw.index
+                )
+            else:
+                lookup = {**{v: True for v in c.true_values}, **{v: False for v in c.false_values}}
+                if any(f not in lookup for f in found):
+                    raise _NeedsCarefulRead
+                flags = np.array([lookup[f] for f in found] or [False])[codes]
+                out[c.name] = pd.Series(pd.arrays.BooleanArray(np.where(missing, False, flags), missing),
+                                        index=raw.index)
+        elif c.type in numeric:
+            if c.type != "number" and (values.notna() & (values % 1 != 0)).any():
+                raise _NeedsCarefulRead
+            out[c.name] = values.astype(_PANDAS_TYPES[c.type])
+        else:
+            out[c.name] = values.astype("string")
+    return pd.DataFrame(out)
+
+
+def _read_careful(path: Path, columns: list[_Column], dataset: str, codes: bool) -> pd.DataFrame:
+    """Read every field as text and convert it with checks that name the offending rows."""
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -290,17 +370,9 @@ def load(name: str, *, codes: bool = False) -> pd.DataFrame:
             f"{path.name} does not match its schema: missing columns {missing}, unexpected columns {extra}. "
             f"{RESTORE_HINT}"
         )
-    frame = pd.DataFrame({c.name: (_plain(c, raw[c.name], resource["name"]) if codes else
-                                    c.convert(raw[c.name], resource["name"])) for c in columns})
-    frame.attrs.update(
-        {
-            "name": resource["name"],
-            "title": resource.get("title", ""),
-            "synthetic": bool(resource.get("synthetic", False)),
-            "citation": resource.get("citation", ""),
-        }
+    return pd.DataFrame(
+        {c.name: (_plain(c, raw[c.name], dataset) if codes else c.convert(raw[c.name], dataset)) for c in columns}
     )
-    return frame
 
 
 def _plain(column: _Column, raw: pd.Series, dataset: str) -> pd.Series:
