@@ -5,4 +5,6 @@ Each generator is deterministic per seed (draws come from
 causal diagram and the true effects — as data that a lesson can print or draw.
 """
 
-__all__: list[str] = []
+from course_utils.simulate.nsduh_like import NSDUH_LIKE_DAG, nsduh_like, nsduh_like_dag, nsduh_like_graph
+
+__all__: list[str] = ["nsduh_like", "nsduh_like_dag", "nsduh_like_graph", "NSDUH_LIKE_DAG"]
