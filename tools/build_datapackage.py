@@ -109,7 +109,7 @@ def _check_fragment(path: Path, fragment: dict[str, Any]) -> list[str]:
     computed = [key for key in COMPUTED if key in fragment]
     if computed:
         problems.append(f"sets computed propert{'y' if len(computed) == 1 else 'ies'} {', '.join(computed)}:"
-                        " remove them, the build adds them")
+                        " (remove; the build computes it)")
     if "synthetic" in fragment and not isinstance(fragment["synthetic"], bool):
         problems.append('"synthetic" must be true or false')
     for key in ("title", "description", "citation"):
@@ -223,16 +223,16 @@ def build(meta_dir: Path = META_DIR, data_dir: Path = DATA_DIR) -> dict[str, Any
         fragment = _load_fragment(path)
         found = [f"{path.name}: {p}" for p in _check_fragment(path, fragment)]
         problems += found
-        if found:
-            continue
-        csv_path = data_dir / f"{fragment['name']}.csv"
+        fields = (fragment.get("schema") or {}).get("fields") if isinstance(fragment.get("schema"), dict) else None
+        if not isinstance(fields, list) or not all(isinstance(f, dict) and f.get("name") for f in fields):
+            continue  # already reported; the CSV cannot be compared with a broken schema
+        csv_path = data_dir / f"{path.stem}.csv"
         if not csv_path.is_file():
             problems.append(f"{path.name}: data file {csv_path} does not exist")
             continue
-        names = [field["name"] for field in fragment["schema"]["fields"]]
-        rows, size, digest, csv_problems = _inspect_csv(csv_path, names)
+        rows, size, digest, csv_problems = _inspect_csv(csv_path, [field["name"] for field in fields])
         problems += [f"{path.name}: {p}" for p in csv_problems]
-        if not csv_problems:
+        if not found and not csv_problems:
             resources.append(_resource(fragment, rows, size, digest))
     stems = {path.stem for path in fragments}
     for csv_path in sorted(data_dir.glob("*.csv")):
