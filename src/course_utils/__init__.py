@@ -7,6 +7,8 @@ inside the functions that need them.
 
 from course_utils.datasets import cite, describe, list_datasets, load, verify
 from course_utils.results import make_result, result_frame
+from course_utils.evidence import assess_certainty, evidence_profile, profile_from_table
+from course_utils.metaanalysis import log_ratio_from_counts, meta_analysis, meta_regression, funnel_asymmetry_test
 
 __version__ = "0.1.0"
 
@@ -18,4 +20,11 @@ __all__ = [
     "verify",
     "make_result",
     "result_frame",
+    "assess_certainty",
+    "evidence_profile",
+    "profile_from_table",
+    "log_ratio_from_counts",
+    "meta_analysis",
+    "meta_regression",
+    "funnel_asymmetry_test",
 ]
