@@ -9,8 +9,8 @@ Learners therefore meet one pattern everywhere::
 
     >>> from course_utils.results import make_result
     >>> r = make_result(2.5, se=0.5, n=100)
-    >>> round(r["ci_low"], 3), round(r["ci_high"], 3)
-    (1.52, 3.48)
+    >>> r.round(3).tolist()
+    [2.5, 0.5, 1.52, 3.48, 100.0]
 """
 
 from __future__ import annotations
@@ -69,8 +69,13 @@ def make_result(
 
     Examples
     --------
-    >>> make_result(0.1, se=0.01, n=50, name="prevalence")["n"]
-    50
+    >>> make_result(0.1, se=0.01, n=50, name="prevalence")
+    estimate     0.1000
+    se           0.0100
+    ci_low       0.0804
+    ci_high      0.1196
+    n           50.0000
+    Name: prevalence, dtype: float64
     """
     if (ci_low is None) != (ci_high is None):
         raise ValueError("give both ci_low and ci_high, or neither")
@@ -113,8 +118,8 @@ def from_ratio_log_ci(log_estimate: float, log_se: float, n: int | None = None, 
     Examples
     --------
     >>> r = from_ratio_log_ci(math.log(2), 0.1)
-    >>> round(r["estimate"], 3), round(r["ci_low"], 3)
-    (2.0, 1.644)
+    >>> print(f"{r['estimate']:.3f} ({r['ci_low']:.3f} to {r['ci_high']:.3f})")
+    2.000 (1.644 to 2.433)
     """
     crit = critical_value()
     return make_result(
