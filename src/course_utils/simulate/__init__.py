@@ -6,5 +6,17 @@ causal diagram and the true effects — as data that a lesson can print or draw.
 """
 
 from course_utils.simulate.nsduh_like import NSDUH_LIKE_DAG, nsduh_like, nsduh_like_dag, nsduh_like_graph
+from course_utils.simulate.selection import convenience_sample, selected_sample, two_directions
+from course_utils.simulate.trial import observational, trial
 
-__all__: list[str] = ["nsduh_like", "nsduh_like_dag", "nsduh_like_graph", "NSDUH_LIKE_DAG"]
+__all__: list[str] = [
+    "nsduh_like",
+    "nsduh_like_dag",
+    "nsduh_like_graph",
+    "NSDUH_LIKE_DAG",
+    "convenience_sample",
+    "selected_sample",
+    "two_directions",
+    "trial",
+    "observational",
+]
