@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PALETTE", "set_style", "finish"]
+__all__ = ["PALETTE", "set_style", "finish", "forest_plot", "funnel_plot", "meta_regression_plot"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette (https://jfly.uni-koeln.de/color/),
 #: also seaborn's "colorblind" family.  Pair colour with marker or line style
@@ -65,4 +65,356 @@ def finish(ax: Any, *, title: str, xlabel: str, ylabel: str) -> Any:
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    return ax
+
+
+# --------------------------------------------------------------------------- meta-analysis plots
+
+_RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+
+
+def _tick_text(value: float) -> str:
+    return f"{value:g}"
+
+
+def _ratio_axis(axis: Any, low: float, high: float) -> None:
+    """Log scale with plain-number ticks (0.1, 0.2, 0.5, 1, 2 …) covering [low, high]."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    axis.set_xscale("log")
+    ticks = [t for t in _RATIO_TICKS if low <= t <= high]
+    axis.xaxis.set_major_locator(FixedLocator(ticks))
+    axis.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick_text(v)))
+    axis.xaxis.set_minor_locator(NullLocator())
+
+
+def _meta_parts(meta: Any) -> tuple[Any, Any, bool, str]:
+    """(studies frame, pooled Series or None, ratio?, method label) from a MetaAnalysis or a DataFrame."""
+    import pandas as pd
+
+    if hasattr(meta, "studies") and hasattr(meta, "pooled"):
+        short = {"fe": "fixed effect", "dl": "random effects, DL", "pm": "random effects, PM"}
+        return meta.studies, meta.pooled, bool(meta.exponentiate), short.get(getattr(meta, "method", ""), "")
+    if isinstance(meta, pd.DataFrame):
+        missing = [c for c in ("estimate", "ci_low", "ci_high") if c not in meta.columns]
+        if missing:
+            raise ValueError(
+                f"forest_plot needs columns estimate, ci_low and ci_high; missing {missing}. "
+                "Pass the result of course_utils.meta_analysis or a result frame."
+            )
+        return meta, None, False, ""
+    raise TypeError(
+        f"expected the result of course_utils.meta_analysis or a DataFrame of results, got {type(meta).__name__}"
+    )
+
+
+def forest_plot(
+    meta: Any,
+    *,
+    title: str = "",
+    xlabel: str | None = None,
+    ratio: bool | None = None,
+    favours: tuple[str, str] | None = None,
+    estimate_label: str | None = None,
+    prediction: bool = True,
+    ax: Any = None,
+) -> Any:
+    """A publication-style forest plot.
+
+    One row per study — a square whose area is proportional to the study's
+    weight, with its 95% CI — then the pooled estimate as a diamond (its width is
+    the 95% CI) and, for a random-effects model, the 95% prediction interval as
+    a bar.  Study labels sit on the left; estimate, CI and weight are printed on
+    the right.  Ratios are drawn on a log axis with a reference line at 1
+    (at 0 for differences).  Shapes and labels, not colour, carry the meaning.
+
+    Parameters
+    ----------
+    meta : MetaAnalysis or pandas.DataFrame
+        The result of :func:`course_utils.meta_analysis`, or a result frame with
+        ``estimate``, ``ci_low``, ``ci_high`` (and optionally ``weight`` in percent),
+        e.g. published estimates to show side by side without pooling.
+    title, xlabel : str
+        Labels; ``xlabel`` defaults to "Ratio (log scale)" or "Effect".
+    ratio : bool, optional
+        Draw on a log axis around 1.  Default: ``meta.exponentiate`` for a
+        MetaAnalysis, otherwise True when every value is positive.
+    favours : (str, str), optional
+        What the left and right of the reference line favour, e.g. ``("BCG", "control")``.
+    estimate_label : str, optional
+        Heading of the right-hand column (default "Ratio [95% CI]" or "Estimate [95% CI]").
+    prediction : bool, default True
+        Draw the prediction interval when there is one.
+    ax : matplotlib Axes, optional
+        Draw into this Axes (its figure should leave room on the right); default: a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import course_utils as cu
+    >>> m = cu.meta_analysis([-0.9, -1.6, -0.2], [0.33, 0.19, 0.05], exponentiate=True)
+    >>> ax = forest_plot(m, title="Three trials")
+    >>> ax.get_xscale()
+    'log'
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.patches import Polygon
+
+    studies, pooled, is_ratio, method_label = _meta_parts(meta)
+    if ratio is not None:
+        is_ratio = bool(ratio)
+    elif pooled is None:
+        values = studies[["estimate", "ci_low", "ci_high"]].to_numpy(float)
+        is_ratio = bool(np.all(values[np.isfinite(values)] > 0))
+    est = studies["estimate"].to_numpy(float)
+    lo = studies["ci_low"].to_numpy(float)
+    hi = studies["ci_high"].to_numpy(float)
+    k = len(studies)
+    weights = studies["weight"].to_numpy(float) if "weight" in studies.columns else None
+    show_pi = (
+        prediction and pooled is not None and "pi_low" in pooled.index
+        and np.isfinite(float(pooled["pi_low"]))
+    )
+
+    # rows from the top: header (k + 1 ... ) then studies, a gap, pooled, prediction interval
+    y_header = k + 1.0
+    y_studies = np.arange(k, 0, -1, dtype=float)
+    y_pooled = -0.5
+    y_pi = -1.5
+    rows = 1 + k + (2 if pooled is not None else 0) + (1 if show_pi else 0)
+    if ax is None:
+        width = plt.rcParams["figure.figsize"][0]
+        _, ax = plt.subplots(figsize=(max(width, 13), 2.2 + 0.45 * rows))
+
+    sizes = 40 + 260 * (weights / np.nanmax(weights)) if weights is not None else np.full(k, 80.0)
+    ax.hlines(y_studies, lo, hi, color="black", linewidth=1.6, zorder=2)
+    ax.scatter(est, y_studies, s=sizes, marker="s", color=PALETTE[0], edgecolor="black", zorder=3,
+               label="study estimate (area ∝ weight)" if weights is not None else "study estimate")
+
+    all_values = [lo, hi]
+    labels = ["Study"] + [str(i) for i in studies.index]
+    ypos = [y_header] + list(y_studies)
+    unit = "Ratio" if is_ratio else "Estimate"
+    right = [estimate_label or f"{unit} [95% CI]" + ("   Weight" if weights is not None else "")]
+    for i in range(k):
+        text = f"{est[i]:.2f} [{lo[i]:.2f}, {hi[i]:.2f}]"
+        if weights is not None:
+            text += f"  {weights[i]:5.1f}%"
+        right.append(text)
+
+    if pooled is not None:
+        p_est, p_lo, p_hi = (float(pooled[c]) for c in ("estimate", "ci_low", "ci_high"))
+        diamond = Polygon(
+            [(p_lo, y_pooled), (p_est, y_pooled + 0.32), (p_hi, y_pooled), (p_est, y_pooled - 0.32)],
+            closed=True, facecolor=PALETTE[1], edgecolor="black", zorder=3, label="pooled estimate (95% CI)",
+        )
+        ax.add_patch(diamond)
+        ax.axvline(p_est, color=PALETTE[1], linestyle=":", linewidth=1.2, zorder=1)
+        labels.append("Pooled" + (f" ({method_label})" if method_label else ""))
+        ypos.append(y_pooled)
+        right.append(f"{p_est:.2f} [{p_lo:.2f}, {p_hi:.2f}]" + ("  100.0%" if weights is not None else ""))
+        all_values += [np.array([p_lo, p_hi])]
+        if show_pi:
+            pi_lo, pi_hi = float(pooled["pi_low"]), float(pooled["pi_high"])
+            ax.hlines(y_pi, pi_lo, pi_hi, color=PALETTE[5], linewidth=4, zorder=2,
+                      label="95% prediction interval")
+            ax.plot([pi_lo, pi_hi], [y_pi, y_pi], marker="|", markersize=14, color=PALETTE[5],
+                    linestyle="none", zorder=3)
+            labels.append("Prediction interval")
+            ypos.append(y_pi)
+            right.append(f"[{pi_lo:.2f}, {pi_hi:.2f}]")
+            all_values += [np.array([pi_lo, pi_hi])]
+
+    values = np.concatenate([np.atleast_1d(v) for v in all_values])
+    values = values[np.isfinite(values)]
+    reference = 1.0 if is_ratio else 0.0
+    if is_ratio:
+        if np.any(values <= 0):
+            raise ValueError("ratio=True needs positive estimates and CI limits; pass ratio=False for differences")
+        low, high = min(values.min(), 1.0) / 1.25, max(values.max(), 1.0) * 1.25
+        _ratio_axis(ax, low, high)
+        ax.set_xlim(low, high)
+    else:
+        span = max(values.max(), 0.0) - min(values.min(), 0.0)
+        ax.set_xlim(min(values.min(), 0.0) - 0.08 * span, max(values.max(), 0.0) + 0.08 * span)
+    ax.axvline(reference, color="black", linewidth=1.2, zorder=1)
+
+    bottom = min(ypos) - 0.8
+    ax.set_ylim(bottom, y_header + 0.7)
+    ax.set_yticks(ypos, labels)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="y", visible=False)
+    ax.get_yticklabels()[0].set_fontweight("bold")
+    twin = ax.twinx()
+    twin.set_ylim(ax.get_ylim())
+    twin.set_yticks(ypos, right)
+    twin.tick_params(axis="y", length=0)
+    twin.grid(False)
+    for tick in twin.get_yticklabels():
+        tick.set_fontfamily("monospace")
+    twin.get_yticklabels()[0].set_fontweight("bold")
+    twin.get_yticklabels()[0].set_fontfamily(plt.rcParams["font.family"])
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+        twin.spines[side].set_visible(False)
+    if xlabel is None:
+        xlabel = "Ratio (log scale)" if is_ratio else "Effect"
+    if favours:
+        xlabel = f"{xlabel}\n← favours {favours[0]}    |    favours {favours[1]} →"
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22 if favours else -0.16), ncol=3, frameon=False,
+              fontsize="small")
+    return ax
+
+
+def funnel_plot(
+    meta: Any,
+    *,
+    title: str = "",
+    xlabel: str | None = None,
+    ax: Any = None,
+) -> Any:
+    """A funnel plot: each study's estimate against its standard error, with pseudo-95% limits.
+
+    The vertical axis is the standard error, inverted so that large, precise
+    studies sit at the top.  The dashed funnel is pooled estimate ± 1.96 × SE:
+    without small-study effects and heterogeneity, about 95% of studies fall
+    inside it, scattered symmetrically.  A missing corner (typically small studies
+    with null or unfavourable results) suggests publication bias or other
+    small-study effects — or heterogeneity; the plot cannot tell which.
+
+    Parameters
+    ----------
+    meta : MetaAnalysis
+        The result of :func:`course_utils.meta_analysis` (ratios are drawn on a log axis).
+    title, xlabel : str
+        Labels (``xlabel`` defaults to "Ratio (log scale)" or "Effect").
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import course_utils as cu
+    >>> m = cu.meta_analysis([-0.9, -1.6, -0.2], [0.33, 0.19, 0.05], exponentiate=True)
+    >>> funnel_plot(m).yaxis_inverted()
+    True
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if not (hasattr(meta, "log_effect") and hasattr(meta, "pooled")):
+        raise TypeError(f"funnel_plot takes the result of course_utils.meta_analysis, got {type(meta).__name__}")
+    y = np.asarray(meta.log_effect, dtype=float)
+    se = np.sqrt(np.asarray(meta.variance, dtype=float))
+    centre = float(meta.pooled["log_estimate"])
+    is_ratio = bool(meta.exponentiate)
+    tf = np.exp if is_ratio else (lambda t: t)
+    if ax is None:
+        _, ax = plt.subplots()
+    se_max = se.max() * 1.1
+    grid = np.linspace(0, se_max, 100)
+    left, right_ = tf(centre - 1.96 * grid), tf(centre + 1.96 * grid)
+    ax.fill_betweenx(grid, left, right_, color=PALETTE[4], alpha=0.15, linewidth=0)
+    ax.plot(left, grid, color="black", linestyle="--", linewidth=1.2, label="pseudo-95% limits")
+    ax.plot(right_, grid, color="black", linestyle="--", linewidth=1.2)
+    ax.axvline(tf(centre), color=PALETTE[1], linewidth=2, label="pooled estimate")
+    ax.scatter(tf(y), se, s=70, marker="o", color=PALETTE[0], edgecolor="black", zorder=3, label="study")
+    if is_ratio:
+        low = min(tf(y).min(), left.min()) / 1.15
+        high = max(tf(y).max(), right_.max()) * 1.15
+        _ratio_axis(ax, low, high)
+        ax.set_xlim(low, high)
+    ax.set_ylim(se_max, 0)
+    ax.set_ylabel("Standard error (log scale units)" if is_ratio else "Standard error")
+    ax.set_xlabel(xlabel or ("Ratio (log scale)" if is_ratio else "Effect"))
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)
+    return ax
+
+
+def meta_regression_plot(
+    moderator: Any,
+    meta: Any,
+    fit: Any,
+    *,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str | None = None,
+    ax: Any = None,
+) -> Any:
+    """A bubble plot for a meta-regression: each study's effect against the moderator.
+
+    Bubble area is proportional to the study's random-effects weight; the line
+    and band are the fitted average effect and its 95% CI from ``fit``.
+
+    Parameters
+    ----------
+    moderator : array-like
+        The moderator value of each study (same order as the meta-analysis).
+    meta : MetaAnalysis
+        The result of :func:`course_utils.meta_analysis` (gives effects and weights).
+    fit : MetaRegression
+        The result of :func:`course_utils.meta_regression` on the same studies.
+    title, xlabel, ylabel : str
+        Labels (give ``xlabel`` with units).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import course_utils as cu
+    >>> y, v, x = [-0.9, -1.6, -0.2, -0.5], [0.33, 0.19, 0.05, 0.1], [44, 55, 13, 30]
+    >>> ax = meta_regression_plot(x, cu.meta_analysis(y, v, exponentiate=True), cu.meta_regression(y, v, x))
+    >>> ax.get_yscale()
+    'log'
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    x = np.asarray(moderator, dtype=float)
+    y = np.asarray(meta.log_effect, dtype=float)
+    if x.size != y.size:
+        raise ValueError(f"moderator has {x.size} values for {y.size} studies; give one per study, in the same order")
+    is_ratio = bool(meta.exponentiate)
+    tf = np.exp if is_ratio else (lambda t: t)
+    weights = meta.studies["weight"].to_numpy(float)
+    if ax is None:
+        _, ax = plt.subplots()
+    grid = np.linspace(x.min(), x.max(), 50)
+    line = fit.predict(grid, exponentiate=is_ratio)
+    ax.fill_between(grid, line["ci_low"], line["ci_high"], color=PALETTE[1], alpha=0.2, linewidth=0,
+                    label="95% CI of the fitted line")
+    ax.plot(grid, line["estimate"], color=PALETTE[1], linewidth=2.5, label="fitted average effect")
+    ax.scatter(x, tf(y), s=30 + 600 * weights / weights.max(), marker="o", color=PALETTE[0], alpha=0.7,
+               edgecolor="black", zorder=3, label="study (area ∝ weight\nin the meta-analysis)")
+    ax.axhline(1.0 if is_ratio else 0.0, color="black", linewidth=1.2)
+    if is_ratio:
+        values = np.concatenate([tf(y), line["ci_low"], line["ci_high"], [1.0]])
+        low, high = values.min() / 1.3, values.max() * 1.3
+        ax.set_yscale("log")
+        from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+        ax.yaxis.set_major_locator(FixedLocator([t for t in _RATIO_TICKS if low <= t <= high]))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick_text(v)))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.set_ylim(low, high)
+    ax.set_xlabel(xlabel or fit.moderator)
+    ax.set_ylabel(ylabel or ("Ratio (log scale)" if is_ratio else "Effect"))
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)
     return ax
