@@ -190,7 +190,7 @@ def forest_plot(
         width = plt.rcParams["figure.figsize"][0]
         _, ax = plt.subplots(figsize=(max(width, 13), 2.2 + 0.45 * rows))
 
-    sizes = 40 + 260 * (weights / np.nanmax(weights)) if weights is not None else np.full(k, 80.0)
+    sizes = 320 * weights / np.nanmax(weights) if weights is not None else np.full(k, 80.0)
     ax.hlines(y_studies, lo, hi, color="black", linewidth=1.6, zorder=2)
     ax.scatter(est, y_studies, s=sizes, marker="s", color=PALETTE[0], edgecolor="black", zorder=3,
                label="study estimate (area ∝ weight)" if weights is not None else "study estimate")
