@@ -807,7 +807,8 @@ def _two_by_two(
             f"the event value {event!r} does not occur in column {outcome!r} (values there: "
             f"{', '.join(sorted(repr(v) for v in present))}); pass event= the value that means the event happened"
         )
-    is_event = np.array([v == event for v in values], dtype=bool) & known
+    is_event = np.zeros(len(values), dtype=bool)
+    is_event[known] = [bool(v == event) for v in values[known]]
     a = int((is_event & t).sum())
     n_t = int((known & t).sum())
     cc = int((is_event & c).sum())

@@ -121,7 +121,7 @@ def _require_indicator(population: pd.DataFrame, column: str, what: str) -> np.n
             "decide how to treat them before sampling"
         )
     values = series.astype(float).to_numpy()
-    odd = sorted(set(np.unique(values)) - {0.0, 1.0})
+    odd = sorted(float(v) for v in set(np.unique(values)) - {0.0, 1.0})
     if odd:
         raise ValueError(f"column {column!r} ({what}) must hold only 0 and 1, found {odd[:5]}")
     return values.astype(bool)
