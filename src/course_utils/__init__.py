@@ -9,6 +9,16 @@ from course_utils.datasets import cite, describe, list_datasets, load, verify
 from course_utils.results import make_result, result_frame
 from course_utils.evidence import assess_certainty, evidence_profile, profile_from_table
 from course_utils.metaanalysis import log_ratio_from_counts, meta_analysis, meta_regression, funnel_asymmetry_test
+from course_utils.trials import (
+    analysis_populations,
+    ancova,
+    attrition,
+    balance_table,
+    cohens_d,
+    hedges_g,
+    mixed_model,
+    sample_size,
+)
 
 __version__ = "0.1.0"
 
@@ -27,4 +37,12 @@ __all__ = [
     "meta_analysis",
     "meta_regression",
     "funnel_asymmetry_test",
+    "analysis_populations",
+    "ancova",
+    "attrition",
+    "balance_table",
+    "cohens_d",
+    "hedges_g",
+    "mixed_model",
+    "sample_size",
 ]
