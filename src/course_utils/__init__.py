@@ -7,6 +7,8 @@ inside the functions that need them.
 
 from course_utils.datasets import cite, describe, list_datasets, load, verify
 from course_utils.results import make_result, result_frame
+from course_utils.survey import SurveyDesign
+from course_utils.nsduh import read_puf
 from course_utils.evidence import assess_certainty, evidence_profile, profile_from_table
 from course_utils.metaanalysis import log_ratio_from_counts, meta_analysis, meta_regression, funnel_asymmetry_test
 from course_utils.trials import (
@@ -30,6 +32,8 @@ __all__ = [
     "verify",
     "make_result",
     "result_frame",
+    "SurveyDesign",
+    "read_puf",
     "assess_certainty",
     "evidence_profile",
     "profile_from_table",
