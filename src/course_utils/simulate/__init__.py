@@ -5,6 +5,7 @@ Each generator is deterministic per seed (draws come from
 causal diagram and the true effects — as data that a lesson can print or draw.
 """
 
+from course_utils.simulate.measurement import attenuation_curve, expected_observed_correlation, noisy_measures
 from course_utils.simulate.nsduh_like import NSDUH_LIKE_DAG, nsduh_like, nsduh_like_dag, nsduh_like_graph
 from course_utils.simulate.selection import convenience_sample, selected_sample, two_directions
 from course_utils.simulate.trial import observational, trial
@@ -14,6 +15,9 @@ __all__: list[str] = [
     "nsduh_like_dag",
     "nsduh_like_graph",
     "NSDUH_LIKE_DAG",
+    "noisy_measures",
+    "attenuation_curve",
+    "expected_observed_correlation",
     "convenience_sample",
     "selected_sample",
     "two_directions",
