@@ -154,3 +154,24 @@ def test_bad_arguments():
         nsduh_like(kratom_effect=float("inf"))
     with pytest.raises(ValueError, match="seed must be a non-negative whole number"):
         nsduh_like(seed=-1)
+
+
+# ---------------------------------------------------------------- the registered dataset
+def test_registered_dataset_is_the_generator_default(default):
+    import course_utils as cu
+
+    listed = cu.list_datasets().loc["synthetic_nsduh"]
+    assert listed["kind"] == "synthetic" and listed["title"].startswith("SYNTHETIC")
+    start = time.perf_counter()
+    loaded = cu.load("synthetic_nsduh")
+    assert time.perf_counter() - start < 0.5  # about 50 ms warm on the course machine
+    assert loaded.attrs["synthetic"] is True
+    for column in NSDUH_LIKE_COLUMNS:
+        if column == "ANALWT2_C":
+            assert np.allclose(loaded[column], default[column], atol=0.005)
+        else:
+            assert loaded[column].astype(str).tolist() == default[column].astype(str).tolist(), column
+    described = cu.describe("synthetic_nsduh")
+    assert list(described.index) == list(NSDUH_LIKE_COLUMNS)
+    assert described["description"].str.len().min() > 20
+    assert "SYNTHETIC" in cu.cite("synthetic_nsduh")
