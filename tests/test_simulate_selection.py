@@ -48,6 +48,9 @@ def test_without_self_selection_the_sample_tells_the_truth(population):
     share = respondents["helped"].mean()
     se = math.sqrt(truth * (1 - truth) / len(respondents))
     assert abs(share - truth) < 3 * se
+    # rescaled so that the expected number of respondents does not depend on selection
+    selected = convenience_sample(population, seed=1)
+    assert abs(len(respondents) - len(selected)) < 0.35 * len(selected)
 
 
 def test_keep_nonrespondents_returns_every_user(population):

@@ -38,7 +38,9 @@ For every past-year user in the population (column ``use``, 1 = yes):
    probability ``base × current^s × helped^s × harmed^s`` with
    base 0.04, a factor 5 for current users, 3 for "helped", 0.5 for "harmed",
    and ``s = selection`` (1 by default; 0 makes everyone equally likely to
-   answer, i.e. a random sample of users).
+   answer, i.e. a random sample of users).  For ``s`` other than 1 the
+   probabilities are rescaled so that the expected number of respondents is
+   the same as with ``s = 1``: samples are compared at equal size.
 
 All numbers except the two prevalences quoted in step 2 are teaching
 assumptions.  Respondents would report "helped" about four times in five,
@@ -151,6 +153,16 @@ def _check_selection(selection: Any) -> float:
     return s
 
 
+def _response_probability(still: np.ndarray, experience: np.ndarray, s: float) -> np.ndarray:
+    r = CONVENIENCE_MODEL["response"]
+    return (
+        r["base"]
+        * np.where(still, r["current_user_factor"] ** s, 1.0)
+        * np.where(experience == "helped", r["helped_factor"] ** s, 1.0)
+        * np.where(experience == "harmed", r["harmed_factor"] ** s, 1.0)
+    )
+
+
 def convenience_sample(
     population: pd.DataFrame,
     *,
@@ -224,14 +236,11 @@ def convenience_sample(
     experience = np.asarray(exp_labels, dtype=object)[exp_idx]
     p_cont = np.array([CONVENIENCE_MODEL["still_using_given_experience"][e] for e in experience])
     still = u_cont < p_cont
-    r = CONVENIENCE_MODEL["response"]
-    p_resp = (
-        r["base"]
-        * np.where(still, r["current_user_factor"] ** s, 1.0)
-        * np.where(experience == "helped", r["helped_factor"] ** s, 1.0)
-        * np.where(experience == "harmed", r["harmed_factor"] ** s, 1.0)
-    )
-    responded = u_resp < np.minimum(p_resp, 1.0)
+    p_resp = np.minimum(_response_probability(still, experience, s), 1.0)
+    if s != 1.0:  # same expected number of respondents as with the default selection
+        p_default = np.minimum(_response_probability(still, experience, 1.0), 1.0)
+        p_resp = np.minimum(p_resp * p_default.mean() / p_resp.mean(), 1.0)
+    responded = u_resp < p_resp
 
     users["experience"] = pd.Categorical(experience, categories=exp_labels)
     users["helped"] = experience == "helped"
