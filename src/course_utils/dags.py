@@ -14,7 +14,8 @@ A causal diagram is a list of arrows ``(cause, effect)``.  This module
   d-separation (``networkx.is_d_separator``) — fine for the small diagrams of a
   course, not meant for graphs with dozens of nodes.
 
-Edges may be given as a list of pairs, a ``networkx.DiGraph``, a mapping
+Edges may be given as a list of pairs (or of ``(cause, effect, coefficient)``
+triples; the third item is ignored), a ``networkx.DiGraph``, a mapping
 ``{parent: [children, ...]}``, a two-column DataFrame (``from``/``to``), or a
 mapping with an ``"edges"`` key (and optionally ``"positions"``), the way the
 synthetic-data generators in :mod:`course_utils.simulate` expose their diagrams.
@@ -108,11 +109,12 @@ def as_digraph(edges: Any) -> Any:
         pairs = _edge_pairs(edges)
         graph = nx.DiGraph()
         for i, pair in enumerate(pairs):
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            if not isinstance(pair, (tuple, list)) or len(pair) not in (2, 3):
                 raise DagError(
-                    f"edge {i} is {pair!r}; each edge must be a pair (cause, effect), e.g. ('pain', 'kratom')"
+                    f"edge {i} is {pair!r}; each edge must be a pair (cause, effect), e.g. ('pain', 'kratom'), "
+                    "optionally with a third item such as a coefficient"
                 )
-            cause, effect = pair
+            cause, effect = pair[0], pair[1]
             if not isinstance(cause, Hashable) or not isinstance(effect, Hashable):
                 raise DagError(f"edge {i} ({pair!r}) names an unhashable node; use strings as node names")
             graph.add_edge(cause, effect)
@@ -244,11 +246,30 @@ def _is_collider(graph: Any, before: Hashable, node: Hashable, after: Hashable) 
 
 
 def _colliders_on_paths(graph: Any, exposure: Hashable, outcome: Hashable) -> set[Hashable]:
+    """Nodes that are a collider on at least one simple path between exposure and outcome.
+
+    ``c`` is one exactly when two of its parents ``a`` and ``b`` can be joined to the exposure
+    and the outcome by two vertex-disjoint paths that avoid ``c`` (then ``exposure … a → c ← b … outcome``
+    is a simple path).  Checked with a max-flow (node connectivity) from {exposure, outcome} to
+    {a, b}, so it stays fast on dense diagrams where listing every path would not.
+    """
+    import networkx as nx
+
     found: set[Hashable] = set()
-    for path in _skeleton_paths(graph, exposure, outcome):
-        for before, node, after in zip(path, path[1:], path[2:]):
-            if _is_collider(graph, before, node, after):
+    skeleton = graph.to_undirected()
+    source, sink = ("__source__",), ("__sink__",)
+    for node in graph:
+        if node in (exposure, outcome):
+            continue
+        parents = list(graph.predecessors(node))
+        rest = skeleton.subgraph([n for n in skeleton if n != node]).copy()
+        rest.add_edges_from([(source, exposure), (source, outcome)])
+        for a, b in combinations(parents, 2):
+            flow = rest.copy()
+            flow.add_edges_from([(a, sink), (b, sink)])
+            if nx.node_connectivity(flow, source, sink) >= 2:
                 found.add(node)
+                break
     return found
 
 
