@@ -368,8 +368,7 @@ class SurveyDesign:
             ``"logit"``: the interval is built on the log-odds scale and
             transformed back, so it stays inside 0–1 and is asymmetric — better
             for rare outcomes such as kratom use (R's
-            ``svyciprop(..., method = "logit")``; NSDUH's reports also use
-            logit-based intervals for prevalences).
+            ``svyciprop(..., method = "logit")``).
 
         Returns
         -------
