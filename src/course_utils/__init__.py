@@ -15,12 +15,27 @@ from course_utils.trials import (
     analysis_populations,
     ancova,
     attrition,
-    balance_table,
     cohens_d,
     hedges_g,
     mixed_model,
     sample_size,
 )
+
+from course_utils.causal import (
+    association_measures,
+    e_value,
+    ip_weights,
+    ipw_effect,
+    mantel_haenszel,
+    positivity_check,
+    propensity_scores,
+    regression_effect,
+    standardized_effect,
+    stratum_odds_ratios,
+    two_by_two,
+    weight_diagnostics,
+)
+from course_utils.dags import backdoor_adjustment_sets, dag_paths, dag_roles, draw_dag
 
 __version__ = "0.1.0"
 
@@ -44,9 +59,24 @@ __all__ = [
     "analysis_populations",
     "ancova",
     "attrition",
-    "balance_table",
     "cohens_d",
     "hedges_g",
     "mixed_model",
     "sample_size",
+    "association_measures",
+    "e_value",
+    "ip_weights",
+    "ipw_effect",
+    "mantel_haenszel",
+    "positivity_check",
+    "propensity_scores",
+    "regression_effect",
+    "standardized_effect",
+    "stratum_odds_ratios",
+    "two_by_two",
+    "weight_diagnostics",
+    "backdoor_adjustment_sets",
+    "dag_paths",
+    "dag_roles",
+    "draw_dag",
 ]
