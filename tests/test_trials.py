@@ -94,11 +94,25 @@ def test_binary_outcome_unknown_event_value(strep):
         trials.binary_outcome(strep, "radiologic_6m", "arm", event="died", **STREP_ARMS)
 
 
-def test_binary_outcome_zero_events_warns_and_gives_nan_ratio():
+def test_binary_outcome_zero_events_warns_and_corrects():
     df = pd.DataFrame({"arm": ["t"] * 4 + ["c"] * 4, "y": [False] * 4 + [True, False, False, False]})
-    with pytest.warns(UserWarning, match="no events"):
+    with pytest.warns(UserWarning, match="zero: 0.5 was added"):
         tab = trials.binary_outcome(df, "y", "arm", treatment="t", control="c")
-    assert math.isnan(tab.loc["risk ratio", "ci_low"])
+    # Haldane-Anscombe: (0.5 / 5) / (1.5 / 5) = 1/3
+    assert tab.loc["risk ratio", "estimate"] == pytest.approx(1 / 3)
+    assert tab.loc["risk difference", "estimate"] == pytest.approx(-0.25)
+
+
+def test_strep_tb_odds_ratio_by_hand(strep):
+    tab = trials.binary_outcome(strep, "radiologic_6m", "arm", event="death", **STREP_ARMS)
+    assert tab.loc["odds ratio", "estimate"] == pytest.approx((4 * 38) / (51 * 14))  # 0.2129
+
+
+def test_strep_tb_considerable_improvement_matches_published_counts(strep):
+    # Senn S. Dicing with Death (CUP 2003), ch. "Trials of life", quoting the 1948 report:
+    # 'considerable improvement' in 28 streptomycin and 4 control patients
+    tab = trials.binary_outcome(strep, "radiologic_6m", "arm", event="considerable improvement", **STREP_ARMS)
+    assert (tab.attrs["events_treatment"], tab.attrs["events_control"]) == (28, 4)
 
 
 # ------------------------------------------------------------------ btheb

@@ -21,9 +21,9 @@ What is here, and the lesson it serves (lesson 08):
 * :func:`carry_forward`, :func:`long_format`, :func:`mixed_model` -- last
   observation carried forward (a flawed but common imputation) and a linear
   mixed model over all visits (valid if dropout is "missing at random");
-* :func:`binary_outcome` -- risks, risk difference and risk ratio from
-  individual rows (the 2×2 arithmetic lives in :mod:`course_utils.causal`
-  when that module provides it);
+* :func:`binary_outcome` -- risks, risk difference, risk ratio and odds ratio
+  from individual rows (the 2×2 arithmetic is
+  :func:`course_utils.causal.association_measures`);
 * :func:`cohens_d`, :func:`hedges_g`, :func:`effect_size` -- standardised
   mean differences with confidence intervals;
 * :func:`sample_size`, :func:`power`, :func:`sample_size_binary` -- how many
@@ -42,8 +42,8 @@ Formulas and sources
   Meta-Analysis*. Wiley 2009, chapter 4 (p. 27 for J); Hedges LV, Olkin I.
   *Statistical Methods for Meta-Analysis*. Academic Press 1985, p. 104.
 * Risk difference: Wald interval; risk ratio: interval on the log scale with
-  ``SE = sqrt(1/a - 1/n_t + 1/c - 1/n_c)`` (e.g. Rothman KJ, Greenland S, Lash TL.
-  *Modern Epidemiology*, 3rd ed., ch. 14).
+  ``SE = sqrt(1/a - 1/n_t + 1/c - 1/n_c)`` (computed by
+  :func:`course_utils.causal.association_measures`).
 
 Examples
 --------
@@ -66,7 +66,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from course_utils.results import critical_value, from_ratio_log_ci, make_result, result_frame
+from course_utils.results import critical_value, make_result, result_frame
 
 __all__ = [
     "TrialDataError",
@@ -826,25 +826,29 @@ def binary_outcome(
     control: Any,
     event: Any = True,
 ) -> pd.DataFrame:
-    """Risks by arm, risk difference and risk ratio for a binary outcome.
+    """Risks by arm, risk difference, risk ratio and odds ratio for a binary outcome.
+
+    This function only finds the arms and counts the events; the 2×2
+    arithmetic is :func:`course_utils.causal.association_measures` (Wald CI for
+    the risk difference, log-scale CIs for the ratios, 0.5 added to every cell
+    with a warning when a cell is zero).
 
     Parameters
     ----------
     outcome : str
         Column whose value equals ``event`` when the event happened (e.g. a
         true/false column with ``event=True``, or a labelled column with
-        ``event="6_Death"``).
+        ``event="death"``).
     event : value, default True
         The value that means "the event happened".
 
     Returns
     -------
     pandas.DataFrame
-        Rows ``risk (treatment)``, ``risk (control)``, ``risk difference``
-        (treatment minus control, Wald CI) and ``risk ratio`` (treatment over
-        control, CI on the log scale), with ``events`` and ``n`` per arm in
-        the extra fields.  Rows with a missing outcome are left out and
-        counted in ``n_missing``.
+        Rows ``risk (treatment)``, ``risk (control)`` (Wald CIs),
+        ``risk difference`` (treatment minus control), ``risk ratio`` and
+        ``odds ratio`` (treatment over control).  Rows with a missing outcome
+        are left out and counted in ``n_missing``; ``attrs`` holds the counts.
 
     Examples
     --------
@@ -855,33 +859,26 @@ def binary_outcome(
     >>> round(float(tab.loc["risk ratio", "estimate"]), 2)
     0.4
     """
+    from course_utils.causal import association_measures
+
     a, n_t, c, n_c, n_missing = _two_by_two(data, outcome, arm, treatment, control, event)
-    crit = critical_value()
     rows: dict[str, pd.Series] = {}
     for label, k, n in (("risk (treatment)", a, n_t), ("risk (control)", c, n_c)):
         p = k / n
-        se = math.sqrt(p * (1 - p) / n)
-        rows[label] = make_result(p, se=se, n=n, events=k, n_missing=n_missing)
-    p1, p0 = a / n_t, c / n_c
-    se_rd = math.sqrt(p1 * (1 - p1) / n_t + p0 * (1 - p0) / n_c)
-    rows["risk difference"] = make_result(p1 - p0, se=se_rd, n=n_t + n_c, events=a + c, n_missing=n_missing)
-    if a == 0 or c == 0:
-        rows["risk ratio"] = make_result(
-            p1 / p0 if p0 else math.nan, se=math.nan, ci_low=math.nan, ci_high=math.nan,
-            n=n_t + n_c, events=a + c, n_missing=n_missing,
-        )
-        warnings.warn(
-            "an arm has no events, so the risk ratio's log-scale CI is undefined (reported as NaN); "
-            "consider an exact method or a continuity correction",
-            stacklevel=2,
-        )
-    else:
-        se_log = math.sqrt(1 / a - 1 / n_t + 1 / c - 1 / n_c)
-        rr = from_ratio_log_ci(math.log(p1 / p0), se_log, n=n_t + n_c, events=a + c, n_missing=n_missing)
-        rows["risk ratio"] = rr.drop(labels=["se_scale"])
+        rows[label] = make_result(p, se=math.sqrt(p * (1 - p) / n), n=n, events=k)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        measures = association_measures([[a, n_t - a], [c, n_c - c]])
+    for w in caught:  # re-raise from here so the warning points at the caller's line
+        warnings.warn(str(w.message), w.category, stacklevel=2)
+    for name in ("risk difference", "risk ratio", "odds ratio"):
+        row = measures.loc[name]
+        rows[name] = make_result(float(row["estimate"]), se=float(row["se"]), ci_low=float(row["ci_low"]),
+                                 ci_high=float(row["ci_high"]), n=n_t + n_c, events=a + c)
     table = result_frame(rows, "measure")
+    table["n_missing"] = n_missing
     table.attrs.update({"events_treatment": a, "n_treatment": n_t, "events_control": c, "n_control": n_c,
-                        "crit": crit, **_labels(treatment, control)})
+                        **_labels(treatment, control)})
     return table
 
 
