@@ -223,3 +223,22 @@ def test_profile_bad_inputs():
         cu.profile_from_table(pd.DataFrame({"outcome": ["A"], "design": ["randomised"], "risk_of_bais": [-1]}))
     with pytest.raises(GradeError, match="needs a column 'design'"):
         cu.profile_from_table(pd.DataFrame({"outcome": ["A"]}))
+
+
+# ------------------------------------------------------------------ plain-language statements
+
+def test_plain_language_follows_grade_26_wording():
+    # GRADE guidelines 26 (Santesso 2020): high "results in", moderate "likely results in", low "may result in"
+    assert cu.plain_language("high", "X", "a large reduction in Y") == "X results in a large reduction in Y."
+    assert cu.plain_language("moderate", "X", "a large reduction in Y") == "X likely results in a large reduction in Y."
+    assert cu.plain_language("low", "X", "a large reduction in Y.") == "X may result in a large reduction in Y."
+    a = assess_certainty("observational", downgrades={"indirectness": -1})
+    assert cu.plain_language(a, "kratom", "lower cortisol") == (
+        "The evidence is very uncertain about whether kratom results in lower cortisol.")
+
+
+def test_plain_language_bad_input():
+    with pytest.raises(GradeError, match="level must be one of"):
+        cu.plain_language("certain", "X", "Y")
+    with pytest.raises(GradeError, match="effect must be a non-empty phrase"):
+        cu.plain_language("low", "X", " ")

@@ -219,3 +219,28 @@ def test_meta_regression_bad_moderator():
         cu.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [5, float("nan"), 6])
     with pytest.raises(MetaAnalysisError, match="one per study"):
         cu.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [5, 6])
+
+
+def test_log_ratio_from_ci_recovers_the_standard_error():
+    # Palamar 2021 (fact B1): AOR 3.20 (1.38, 7.41); SE = (ln 7.41 - ln 1.38) / (2 * 1.959964)
+    t = cu.log_ratio_from_ci([3.20], [1.38], [7.41], labels=["B1"])
+    se = (math.log(7.41) - math.log(1.38)) / (2 * 1.959964)
+    assert t.loc["B1", "se"] == pytest.approx(se, rel=1e-6)
+    assert t.loc["B1", "variance"] == pytest.approx(se**2, rel=1e-6)
+    assert t.loc["B1", "log_ratio"] == pytest.approx(math.log(3.20))
+    assert abs(t.loc["B1", "asymmetry"]) < 0.01
+    # round trip: a CI rebuilt from a table of counts comes back with the same SE
+    tab = log_ratio_from_counts([4], [123], [11], [139])
+    back = cu.log_ratio_from_ci(tab["estimate"], tab["ci_low"], tab["ci_high"])
+    assert back["se"].iloc[0] == pytest.approx(tab["se"].iloc[0], rel=1e-9)
+
+
+@pytest.mark.parametrize("args, message", [
+    (([2.0], [2.5], [3.0]), "outside its CI"),
+    (([2.0], [float("nan")], [3.0]), "estimate or CI missing"),
+    (([-0.5], [-1.0], [0.2]), "must be positive"),
+    (([2.0, 1.0], [1.5], [3.0]), "equal lengths"),
+])
+def test_log_ratio_from_ci_bad_input(args, message):
+    with pytest.raises(MetaAnalysisError, match=message):
+        cu.log_ratio_from_ci(*args)

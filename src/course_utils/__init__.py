@@ -9,8 +9,14 @@ from course_utils.datasets import cite, describe, list_datasets, load, verify
 from course_utils.results import make_result, result_frame
 from course_utils.survey import SurveyDesign
 from course_utils.nsduh import read_puf
-from course_utils.evidence import assess_certainty, evidence_profile, profile_from_table
-from course_utils.metaanalysis import log_ratio_from_counts, meta_analysis, meta_regression, funnel_asymmetry_test
+from course_utils.evidence import assess_certainty, evidence_profile, plain_language, profile_from_table
+from course_utils.metaanalysis import (
+    funnel_asymmetry_test,
+    log_ratio_from_ci,
+    log_ratio_from_counts,
+    meta_analysis,
+    meta_regression,
+)
 from course_utils.trials import (
     analysis_populations,
     ancova,
@@ -52,7 +58,9 @@ __all__ = [
     "assess_certainty",
     "evidence_profile",
     "profile_from_table",
+    "plain_language",
     "log_ratio_from_counts",
+    "log_ratio_from_ci",
     "meta_analysis",
     "meta_regression",
     "funnel_asymmetry_test",

@@ -66,6 +66,7 @@ __all__ = [
     "start_level",
     "evidence_profile",
     "profile_from_table",
+    "plain_language",
 ]
 
 #: Certainty levels from lowest to highest (index + 1 is the level's score).
@@ -492,3 +493,41 @@ def profile_from_table(table: pd.DataFrame) -> pd.DataFrame:
             )
         )
     return evidence_profile(assessments)
+
+
+#: GRADE guidelines 26 (Santesso N et al. J Clin Epidemiol 2020;119:126–135,
+#: doi:10.1016/j.jclinepi.2019.10.014): findings are worded by certainty —
+#: high "results in", moderate "likely results in", low "may result in".
+#: For very low certainty the course says the evidence is very uncertain (K3).
+_VERBS = {"high": "results in", "moderate": "likely results in", "low": "may result in"}
+
+
+def plain_language(level: str | Certainty, intervention: str, effect: str) -> str:
+    """A one-sentence plain-language statement whose wording matches the certainty.
+
+    Parameters
+    ----------
+    level : str or Certainty
+        "high", "moderate", "low" or "very low" (or an assessment).
+    intervention : str
+        What was given or done, e.g. "kratom".
+    effect : str
+        The effect as a noun phrase, e.g. "a small increase in pain tolerance".
+
+    Examples
+    --------
+    >>> plain_language("low", "Kratom", "an increase in cold-pressor pain tolerance")
+    'Kratom may result in an increase in cold-pressor pain tolerance.'
+    >>> plain_language("very low", "kratom", "lower cortisol")
+    'The evidence is very uncertain about whether kratom results in lower cortisol.'
+    """
+    key = level.level if isinstance(level, Certainty) else level
+    if key not in LEVELS:
+        raise GradeError(f"level must be one of {', '.join(LEVELS)}, got {key!r}")
+    for name, text in (("intervention", intervention), ("effect", effect)):
+        if not isinstance(text, str) or not text.strip():
+            raise GradeError(f"{name} must be a non-empty phrase, got {text!r}")
+    intervention, effect = intervention.strip(), effect.strip().rstrip(".")
+    if key == "very low":
+        return f"The evidence is very uncertain about whether {intervention} results in {effect}."
+    return f"{intervention} {_VERBS[key]} {effect}."

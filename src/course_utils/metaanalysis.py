@@ -59,6 +59,7 @@ __all__ = [
     "MetaAnalysis",
     "MetaRegression",
     "log_ratio_from_counts",
+    "log_ratio_from_ci",
     "meta_analysis",
     "meta_regression",
     "funnel_asymmetry_test",
@@ -238,6 +239,77 @@ def log_ratio_from_counts(
                                 zero_corrected=bool(zero[i]))
         for i, name in enumerate(names)
     }
+    return result_frame(rows, "study")
+
+
+def log_ratio_from_ci(
+    estimate: Any,
+    ci_low: Any,
+    ci_high: Any,
+    *,
+    labels: Sequence[Any] | None = None,
+) -> pd.DataFrame:
+    """Log ratios and their variances recovered from published ratios and 95% CIs.
+
+    A published ratio R with 95% CI (L, U) was computed on the log scale, so
+    SE(log R) = (log U − log L) / (2 × 1.96) (Cochrane Handbook, section 6.3.2).
+    Rounded published limits make this approximate; the function also reports
+    how far log R sits from the middle of the log CI (``asymmetry``) — a large
+    value means the interval was not symmetric on the log scale or the numbers
+    were mistyped.
+
+    Parameters
+    ----------
+    estimate, ci_low, ci_high : array-like of float
+        Published ratios (odds, risk, hazard ratios) and their 95% limits.
+    labels : sequence of str, optional
+        Study labels (default: the index of ``estimate`` if it is a Series).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One result row per study: ``estimate``, ``se`` (log scale), ``ci_low``,
+        ``ci_high`` (as published), ``n`` (NA), then ``log_ratio``, ``variance``, ``asymmetry``.
+
+    Raises
+    ------
+    MetaAnalysisError
+        Missing values, non-positive ratios or limits, or an estimate outside its CI.
+
+    Examples
+    --------
+    >>> t = log_ratio_from_ci([3.20], [1.38], [7.41])
+    >>> round(float(t["se"].iloc[0]), 3)
+    0.429
+    """
+    est = _as_float_array(estimate, "estimate")
+    lo = _as_float_array(ci_low, "ci_low")
+    hi = _as_float_array(ci_high, "ci_high")
+    if not (est.size == lo.size == hi.size):
+        raise MetaAnalysisError("estimate, ci_low and ci_high must have one value per study (equal lengths)")
+    names = _labels(estimate, labels, est.size)
+    stacked = np.vstack([est, lo, hi])
+    missing = np.isnan(stacked).any(axis=0)
+    if missing.any():
+        raise MetaAnalysisError(
+            f"{_rows(missing, names)}: estimate or CI missing. A study reported without a CI cannot be given a "
+            "weight; leave it out explicitly and say so."
+        )
+    if (stacked <= 0).any():
+        raise MetaAnalysisError("ratios and their limits must be positive (give ratios, not log ratios)")
+    bad = (est < lo) | (est > hi)
+    if bad.any():
+        raise MetaAnalysisError(f"{_rows(bad, names)}: the estimate lies outside its CI; check the numbers")
+    crit = critical_value()
+    log_se = (np.log(hi) - np.log(lo)) / (2 * crit)
+    rows = {}
+    for i, name in enumerate(names):
+        y = math.log(est[i])
+        middle = (math.log(lo[i]) + math.log(hi[i])) / 2
+        rows[name] = make_result(
+            float(est[i]), se=float(log_se[i]), ci_low=float(lo[i]), ci_high=float(hi[i]),
+            se_scale="log", log_ratio=y, variance=float(log_se[i] ** 2), asymmetry=y - middle,
+        )
     return result_frame(rows, "study")
 
 
