@@ -306,7 +306,7 @@ def funnel_plot(
     --------
     >>> import course_utils as cu
     >>> m = cu.meta_analysis([-0.9, -1.6, -0.2], [0.33, 0.19, 0.05], exponentiate=True)
-    >>> funnel_plot(m).yaxis_inverted()
+    >>> bool(funnel_plot(m).yaxis_inverted())
     True
     """
     import matplotlib.pyplot as plt
