@@ -361,6 +361,10 @@ ALLOWED_PHRASES = [
     "Journal of Substance Abuse Treatment",  # journal title in citations
     "Substance Abuse Treatment, Prevention, and Policy",  # journal title in citations
     "Words Matter - Terms to Use and Avoid",  # the NIDA guide itself
+    "J Addict Med",  # journal abbreviation (Journal of Addiction Medicine), e.g. Hill et al. 2024 in lesson 07
+    "Addict Behav",  # journal abbreviation (Addictive Behaviors)
+    "Addict Sci Clin Pract",  # journal abbreviation (Addiction Science & Clinical Practice)
+    "Addict Biol",  # journal abbreviation (Addiction Biology)
 ]
 
 URL = re.compile(r"(?:https?://|www\.)\S+|\bdoi:\s*\S+|<[^>\s]+>")
