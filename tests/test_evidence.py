@@ -242,3 +242,26 @@ def test_plain_language_bad_input():
         cu.plain_language("certain", "X", "Y")
     with pytest.raises(GradeError, match="effect must be a non-empty phrase"):
         cu.plain_language("low", "X", " ")
+
+
+# ------------------------------------------------------------------ evidence map
+
+def test_evidence_map_counts_distinct_studies_per_claim():
+    claims, studies = cu.load("kratom_claims"), cu.load("kratom_studies")
+    m = evidence.evidence_map(claims, studies)
+    assert list(m.columns) == list(evidence.EVIDENCE_TYPES)
+    assert m.loc["K04"].to_dict() == {"human trial": 0, "human observational": 0, "animal experiment": 1,
+                                      "in vitro": 0, "review": 0, "regulatory statement": 0}
+    assert m.loc["K08", "human trial"] == 1  # the pain-tolerance trial (E1)
+    assert m.loc["K05", "human trial"] == 0  # no depression trial (E4)
+    assert m.loc["K10"].sum() == 0
+
+
+def test_evidence_map_bad_input():
+    claims, studies = cu.load("kratom_claims"), cu.load("kratom_studies")
+    with pytest.raises(KeyError, match="lacks column"):
+        evidence.evidence_map(claims.drop(columns="study_ids"), studies)
+    bad = claims.copy()
+    bad.loc[0, "study_ids"] = "nobody2099"
+    with pytest.raises(KeyError, match="nobody2099"):
+        evidence.evidence_map(bad, studies)

@@ -67,6 +67,7 @@ __all__ = [
     "evidence_profile",
     "profile_from_table",
     "plain_language",
+    "evidence_map",
 ]
 
 #: Certainty levels from lowest to highest (index + 1 is the level's score).
@@ -531,3 +532,56 @@ def plain_language(level: str | Certainty, intervention: str, effect: str) -> st
     if key == "very low":
         return f"The evidence is very uncertain about whether {intervention} results in {effect}."
     return f"{intervention} {_VERBS[key]} {effect}."
+
+
+EVIDENCE_TYPES: tuple[str, ...] = (
+    "human trial", "human observational", "animal experiment", "in vitro", "review", "regulatory statement",
+)
+
+
+def evidence_map(claims: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+    """How many distinct studies of each kind bear on each claim.
+
+    Parameters
+    ----------
+    claims : DataFrame
+        ``kratom_claims`` (needs ``claim_id`` and ``study_ids``, ';'-separated).
+    studies : DataFrame
+        ``kratom_studies`` (needs ``study_id`` and ``evidence_type``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim (index ``claim_id``), one column per evidence type
+        (human trial, human observational, animal experiment, in vitro, review,
+        regulatory statement), counts of distinct studies; 0 where none.
+
+    Raises
+    ------
+    KeyError
+        A required column is missing, or a claim points to a study_id that is not in ``studies``.
+
+    Examples
+    --------
+    >>> import course_utils as cu
+    >>> m = evidence_map(cu.load("kratom_claims"), cu.load("kratom_studies"))
+    >>> int(m.loc["K04", "animal experiment"]), int(m.loc["K04", "human trial"])
+    (1, 0)
+    """
+    for frame, needed, name in ((claims, ("claim_id", "study_ids"), "claims"),
+                                (studies, ("study_id", "evidence_type"), "studies")):
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise KeyError(f"{name} lacks column(s) {missing}; pass cu.load('kratom_claims') and cu.load('kratom_studies')")
+    kinds = studies.drop_duplicates("study_id").set_index("study_id")["evidence_type"].astype(str)
+    rows = {}
+    for claim_id, cell in zip(claims["claim_id"], claims["study_ids"]):
+        ids = [] if pd.isna(cell) or not str(cell).strip() else [x.strip() for x in str(cell).split(";")]
+        unknown = [x for x in ids if x not in kinds.index]
+        if unknown:
+            raise KeyError(f"claim {claim_id} points to study_id(s) {unknown} that are not in the studies table")
+        counts = kinds.loc[ids].value_counts() if ids else pd.Series(dtype="int64")
+        rows[claim_id] = {kind: int(counts.get(kind, 0)) for kind in EVIDENCE_TYPES}
+    frame = pd.DataFrame.from_dict(rows, orient="index")[list(EVIDENCE_TYPES)]
+    frame.index.name = "claim_id"
+    return frame
