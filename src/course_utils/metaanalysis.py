@@ -702,8 +702,9 @@ def funnel_asymmetry_test(effect: Any, variance: Any) -> pd.Series:
     pandas.Series
         A result Series for the slope (``estimate``, ``se``, ``ci_low``, ``ci_high``,
         ``n``) plus ``z``, ``p_value`` and ``limit_estimate`` (the intercept: the
-        predicted effect of an infinitely large study).  With fewer than 10
-        studies the test has little power (Cochrane Handbook, ch. 13).
+        predicted effect of an infinitely large study).  The test has low power
+        with few studies, and asymmetry has causes other than publication bias
+        (Sterne JAC et al. BMJ 2011;343:d4002, doi:10.1136/bmj.d4002).
 
     Examples
     --------
