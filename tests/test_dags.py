@@ -208,3 +208,24 @@ def test_draw_dag_into_given_axes_and_default_layout():
     assert out is axes[1] and out.get_legend() is None
     assert dags.layered_positions([("a", "b"), ("b", "c")]) == {"a": (0.0, 0.0), "b": (2.0, 0.0), "c": (4.0, 0.0)}
     plt.close(fig)
+
+
+def test_path_listing_does_not_depend_on_string_hashing():
+    """Notebook outputs must not change between kernels (PYTHONHASHSEED differs per process)."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json; from course_utils import dags; "
+        "e=[('adversity','pain'),('adversity','history'),('pain','kratom'),('pain','dep'),"
+        "('history','kratom'),('history','dep'),('kratom','dep'),('kratom','survey'),('dep','survey')]; "
+        "print(json.dumps(dags.dag_paths(e,'kratom','dep')['path'].tolist()))"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
+    assert len(json.loads(outputs.pop())) == 6

@@ -311,14 +311,16 @@ def two_by_two(data: pd.DataFrame, exposure: str, outcome: str, *, weight: str |
     --------
     >>> df = pd.DataFrame({"e": [1, 1, 0, 0, 0], "y": [1, 0, 1, 0, 0]})
     >>> two_by_two(df, "e", "y").to_numpy().tolist()
-    [[1.0, 1.0], [1.0, 2.0]]
+    [[1, 1], [1, 2]]
     """
     _require_frame(data)
     e = _binary(data, exposure, "exposure")
     y = _binary(data, outcome, "outcome", both_levels=False)
     w = _weights_column(data, weight)
-    counts = [[w[(e == 1) & (y == 1)].sum(), w[(e == 1) & (y == 0)].sum()],
-              [w[(e == 0) & (y == 1)].sum(), w[(e == 0) & (y == 0)].sum()]]
+    counts = np.array([[w[(e == 1) & (y == 1)].sum(), w[(e == 1) & (y == 0)].sum()],
+                       [w[(e == 0) & (y == 1)].sum(), w[(e == 0) & (y == 0)].sum()]])
+    if np.all(counts == np.round(counts)):
+        counts = counts.astype(np.int64)
     return pd.DataFrame(
         counts,
         index=pd.Index([f"{exposure}=1", f"{exposure}=0"], name="exposure"),
@@ -536,18 +538,22 @@ def stratum_odds_ratios(
     labels, tables = _strata_tables(data, exposure, outcome, strata, weight)
     crit = critical_value()
     rows = {}
+    def whole(x: float) -> float | int:
+        return int(x) if float(x).is_integer() else float(x)
+
     for label, table, ok in zip(labels, tables, _informative(tables)):
         (a, b), (c, d) = table
-        counts = {"exposed_events": a, "exposed_total": a + b, "unexposed_events": c, "unexposed_total": c + d}
+        counts = {"exposed_events": whole(a), "exposed_total": whole(a + b),
+                  "unexposed_events": whole(c), "unexposed_total": whole(c + d)}
         corrected = bool(ok and (table == 0).any())
         if ok:
             t = table + 0.5 if corrected else table
             log_or = math.log(t[0, 0] * t[1, 1] / (t[0, 1] * t[1, 0]))
             se = math.sqrt((1.0 / t).sum())
             row = make_result(math.exp(log_or), se, math.exp(log_or - crit * se), math.exp(log_or + crit * se),
-                              n=float(table.sum()), se_scale="log", **counts, zero_cell_corrected=corrected)
+                              n=whole(table.sum()), se_scale="log", **counts, zero_cell_corrected=corrected)
         else:
-            row = make_result(math.nan, math.nan, math.nan, math.nan, n=float(table.sum()), se_scale="log",
+            row = make_result(math.nan, math.nan, math.nan, math.nan, n=whole(table.sum()), se_scale="log",
                               **counts, zero_cell_corrected=False)
         rows[label] = row
     names = [strata] if isinstance(strata, str) else list(strata)

@@ -325,9 +325,9 @@ def dag_paths(
         kind = "causal" if forward else ("back-door" if graph.has_edge(path[1], path[0]) else "non-causal")
         rows.append({"path": text, "kind": kind, "open": is_open, "colliders": ", ".join(colliders)})
     order = {"causal": 0, "back-door": 1, "non-causal": 2}
-    frame = pd.DataFrame(rows, columns=["path", "kind", "open", "colliders"])
-    frame = frame.sort_values(["kind", "path"], key=lambda s: s.map(order) if s.name == "kind" else s.str.len())
-    return frame.reset_index(drop=True)
+    # a fixed order (kind, then length, then text): networkx's path search order can depend on hashing
+    rows.sort(key=lambda r: (order[r["kind"]], len(r["path"]), r["path"]))
+    return pd.DataFrame(rows, columns=["path", "kind", "open", "colliders"])
 
 
 def satisfies_backdoor(
@@ -495,8 +495,10 @@ def draw_dag(
     labels : mapping node -> text, optional
         Display names (default: the node names).
     label_side : mapping node -> {"below", "above", "left", "right"}, optional
-        Where a node's name goes relative to its marker (default below); move
-        it when an arrow would cross the name.
+        Where a node's name goes relative to its marker.  By default a name
+        goes above a node that sits higher than the average of its neighbours
+        (so arrows leave it downwards) and below otherwise; override it when an
+        arrow would still cross the name.
     title : str, optional
     legend : bool, default True
         A legend naming each role shown (shape + colour + words).
@@ -539,12 +541,15 @@ def draw_dag(
         width = min(14.0, max(7.0, 2.0 * (max(xs) - min(xs)) + 4.0))
         height = min(9.0, max(3.5, 1.6 * (max(ys) - min(ys)) + 2.8))
         _, ax = plt.subplots(figsize=(width, height))
-    sides = {n: "below" for n in graph} | dict(label_side or {})
+    sides = {n: _default_side(graph, pos, n) for n in graph} | dict(label_side or {})
     bad_sides = {n: s for n, s in sides.items() if s not in _LABEL_OFFSETS}
     if bad_sides:
         raise DagError(f"label_side must be one of {', '.join(_LABEL_OFFSETS)}; got {bad_sides!r}")
     marker_size = 26.0  # points (diameter)
-    shrink = marker_size / 2 + 6
+    def shrink(node: Hashable) -> float:  # stop arrows at the frame or ring drawn around a node
+        extra = 14 if node in adjusted else (12 if node in unobserved else 0)
+        return (marker_size + extra) / 2 + 5
+
     for cause, effect in graph.edges:
         key_on = (cause, effect) in emphasised or (effect, cause) in emphasised
         dashed = key_on or cause in unobserved
@@ -557,8 +562,8 @@ def draw_dag(
                 "color": "#000000" if key_on else "#444444",
                 "lw": 3.2 if key_on else 1.8,
                 "linestyle": (0, (5, 3)) if dashed else "-",
-                "shrinkA": shrink,
-                "shrinkB": shrink,
+                "shrinkA": shrink(cause),
+                "shrinkB": shrink(effect),
             },
             zorder=1,
         )
@@ -583,7 +588,7 @@ def draw_dag(
             ax.plot(*pos[node], marker="s", markersize=marker_size + 14, markerfacecolor="none",
                     markeredgecolor="#000000", markeredgewidth=2.5, linestyle="none", zorder=2)
         dx, dy, ha, va = _LABEL_OFFSETS[sides[node]]
-        gap = marker_size / 2 + 10
+        gap = marker_size / 2 + (17 if node in adjusted or node in unobserved else 10)
         ax.annotate(
             labels[node] + (" (unmeasured)" if hollow else ""),
             xy=pos[node],
@@ -621,6 +626,14 @@ def draw_dag(
         if handles:
             ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=12)
     return ax
+
+
+def _default_side(graph: Any, pos: Mapping[Hashable, tuple[float, float]], node: Hashable) -> str:
+    neighbours = list(graph.predecessors(node)) + list(graph.successors(node))
+    if not neighbours:
+        return "below"
+    mean_y = sum(pos[n][1] for n in neighbours) / len(neighbours)
+    return "above" if pos[node][1] > mean_y + 1e-9 else "below"
 
 
 def _node_roles(graph: Any, exposure: Any, outcome: Any, highlight: Any) -> dict[Hashable, str]:
