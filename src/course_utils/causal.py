@@ -220,9 +220,11 @@ def _formula_error(exc: Exception, formula: str, data: pd.DataFrame) -> Exceptio
     return CausalInputError(f"could not build a model from the formula {formula!r}: {first}")
 
 
-def _fit_glm(formula: str, frame: pd.DataFrame, data: pd.DataFrame, kind: str) -> Any:
-    """Fit OLS (kind 'linear') or binomial GLM (kind 'logistic'); formula problems become clear errors."""
-    import statsmodels.api as sm
+def _fit_glm(formula: str, frame: pd.DataFrame, data: pd.DataFrame, kind: str, cov_type: str = "nonrobust") -> Any:
+    """Fit OLS (kind 'linear') or logistic regression by Newton's method (kind 'logistic').
+
+    Formula problems, perfect separation and non-convergence become clear errors.
+    """
     import statsmodels.formula.api as smf
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
@@ -230,26 +232,44 @@ def _fit_glm(formula: str, frame: pd.DataFrame, data: pd.DataFrame, kind: str) -
         if kind == "linear":
             model = smf.ols(formula, frame, eval_env={"np": np})
         else:
-            model = smf.glm(formula, frame, family=sm.families.Binomial(), eval_env={"np": np})
+            model = smf.logit(formula, frame, eval_env={"np": np})
     except KeyError:
         raise
     except Exception as exc:  # patsy/formulaic errors have no common base class
         raise _formula_error(exc, formula, data) from exc
+    separation = PositivityError(
+        f"the logistic model {formula!r} separates the data perfectly: some covariate pattern "
+        "predicts the outcome (or treatment) with certainty. Check positivity with a cross-table, "
+        "merge sparse categories or simplify the model."
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = model.fit()
+        try:
+            if kind == "linear":
+                result = model.fit(cov_type=cov_type)
+            else:
+                result = model.fit(disp=0, method="newton", maxiter=100, cov_type=cov_type)
+        except np.linalg.LinAlgError as exc:
+            raise CausalInputError(
+                f"the model {formula!r} cannot be estimated ({exc}): some terms are redundant or a category "
+                "is empty; drop or merge them"
+            ) from exc
+        except Exception as exc:
+            if "separation" in type(exc).__name__.lower() or "separation" in str(exc).lower():
+                raise separation from exc
+            raise
     for w in caught:
         if issubclass(w.category, PerfectSeparationWarning) or "separation" in str(w.message).lower():
-            raise PositivityError(
-                f"the logistic model {formula!r} separates the data perfectly: some covariate pattern "
-                "predicts the outcome (or treatment) with certainty. Check positivity with a cross-table, "
-                "merge sparse categories or simplify the model."
-            )
+            raise separation
         if issubclass(w.category, ConvergenceWarning):
             raise CausalInputError(
-                f"the model {formula!r} did not converge ({w.message}); simplify it or rescale covariates"
+                f"the model {formula!r} did not converge ({w.message}); simplify it or merge sparse categories"
             )
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if kind == "logistic" and not result.mle_retvals.get("converged", True):
+        raise CausalInputError(
+            f"the logistic model {formula!r} did not converge; simplify it or merge sparse categories"
+        )
     return result
 
 
@@ -614,9 +634,7 @@ def regression_effect(
         kind = _kind_for(frame[lhs].to_numpy(dtype=float), kind, lhs)
     elif kind is None:
         kind = "linear"
-    result = _fit_glm(formula, frame, data, kind)
-    if cov_type != "nonrobust":
-        result = result.model.fit(cov_type=cov_type)
+    result = _fit_glm(formula, frame, data, kind, cov_type)
     names = list(result.params.index)
     matches = [t for t in names if t == exposure or t.startswith(f"{exposure}[") or t.startswith(f"C({exposure})[")]
     if len(matches) != 1:
@@ -832,7 +850,7 @@ def _propensity(data: pd.DataFrame, treatment: str, ps_formula: str, *, strict: 
     formula = _ps_formula(ps_formula, treatment)
     frame = _model_frame(data, formula, [treatment])
     result = _fit_glm(formula, frame, data, "logistic")
-    ps = np.asarray(result.fittedvalues, dtype=float)
+    ps = np.asarray(result.predict(), dtype=float)
     if strict:
         degenerate = (ps <= _PS_EPS) | (ps >= 1 - _PS_EPS)
         if degenerate.any():
