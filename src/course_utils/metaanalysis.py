@@ -594,10 +594,10 @@ class MetaRegression:
 
 def _mm_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> tuple[float, float]:
     """Method-of-moments (DerSimonian–Laird type) τ² for a meta-regression; returns (tau2, QE)."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import WLS
 
     w = 1 / v
-    fe = sm.WLS(y, X, weights=w).fit()
+    fe = WLS(y, X, weights=w).fit()
     qe = float(fe.ssr)
     k, p = X.shape
     xtwx = X.T @ (X * w[:, None])
@@ -646,7 +646,7 @@ def meta_regression(
     >>> round(float(r.coefficients.loc["moderator", "estimate"]), 3)
     0.181
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import WLS
     from scipy import stats
 
     y, v, names = _check_studies(effect, variance, None)
@@ -665,7 +665,7 @@ def meta_regression(
     name = moderator_name or (moderator.name if isinstance(moderator, pd.Series) and moderator.name else "moderator")
     X = np.column_stack([np.ones_like(x), x])
     tau2, qe = _mm_tau2(y, v, X)
-    fit = sm.WLS(y, X, weights=1 / (v + tau2)).fit(cov_type="fixed scale")
+    fit = WLS(y, X, weights=1 / (v + tau2)).fit(cov_type="fixed scale")
     k, p = X.shape
     crit = critical_value()
     rows = {}
