@@ -364,12 +364,12 @@ class MetaAnalysis:
         lines = [
             f"Meta-analysis of {self.k} studies — {self.method_label}",
             f"  pooled {scale}: {_fmt(p['estimate'], digits)} (95% CI {_fmt(p['ci_low'], digits)} to "
-            f"{_fmt(p['ci_high'], digits)}), z = {_fmt(p['z'], 2)}, p = {_pval(p['p_value'])}",
+            f"{_fmt(p['ci_high'], digits)}), z = {_fmt(p['z'], 2)}, {_pval(p['p_value'])}",
         ]
         if self.method != "fe":
             lines.append(f"  95% prediction interval: {_fmt(p['pi_low'], digits)} to {_fmt(p['pi_high'], digits)}")
         lines.append(
-            f"  heterogeneity: Q = {_fmt(h['q'], 2)} on {int(h['df'])} df (p = {_pval(h['p_value'])}), "
+            f"  heterogeneity: Q = {_fmt(h['q'], 2)} on {int(h['df'])} df ({_pval(h['p_value'])}), "
             f"I² = {_fmt(h['i2'], 1)}%, τ² = {_fmt(h['tau2'], 4)}"
         )
         return "\n".join(lines)
@@ -387,9 +387,10 @@ class MetaAnalysis:
 
 
 def _pval(p: float) -> str:
+    """'p < 0.001' or 'p = 0.402'."""
     if math.isnan(p):
-        return "NA"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+        return "p = NA"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def meta_analysis(
@@ -581,8 +582,8 @@ class MetaRegression:
                 f"Mixed-effects meta-regression on {self.moderator} (τ² by method of moments), k = {int(slope['n'])}",
                 f"  intercept: {c.iloc[0]['estimate']:.4f} (SE {c.iloc[0]['se']:.4f})",
                 f"  slope per unit of {self.moderator}: {slope['estimate']:.4f} (95% CI {slope['ci_low']:.4f} to "
-                f"{slope['ci_high']:.4f}), p = {_pval(slope['p_value'])}",
-                f"  residual heterogeneity: QE = {self.qe:.2f} on {self.qe_df} df (p = {_pval(self.qe_p)}), "
+                f"{slope['ci_high']:.4f}), {_pval(slope['p_value'])}",
+                f"  residual heterogeneity: QE = {self.qe:.2f} on {self.qe_df} df ({_pval(self.qe_p)}), "
                 f"τ² = {self.tau2:.4f}, I² = {self.i2:.1f}%",
                 f"  share of τ² explained (R²): {self.r2:.1f}%",
             ]

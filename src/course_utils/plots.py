@@ -116,6 +116,7 @@ def forest_plot(
     ratio: bool | None = None,
     favours: tuple[str, str] | None = None,
     estimate_label: str | None = None,
+    label_heading: str = "Study",
     prediction: bool = True,
     ax: Any = None,
 ) -> Any:
@@ -143,6 +144,8 @@ def forest_plot(
         What the left and right of the reference line favour, e.g. ``("BCG", "control")``.
     estimate_label : str, optional
         Heading of the right-hand column (default "Ratio [95% CI]" or "Estimate [95% CI]").
+    label_heading : str, default "Study"
+        Heading of the left-hand column of row labels.
     prediction : bool, default True
         Draw the prediction interval when there is one.
     ax : matplotlib Axes, optional
@@ -196,7 +199,7 @@ def forest_plot(
                label="study estimate (area ∝ weight)" if weights is not None else "study estimate")
 
     all_values = [lo, hi]
-    labels = ["Study"] + [str(i) for i in studies.index]
+    labels = [label_heading] + [str(i) for i in studies.index]
     ypos = [y_header] + list(y_studies)
     unit = "Ratio" if is_ratio else "Estimate"
     right = [estimate_label or f"{unit} [95% CI]" + ("   Weight" if weights is not None else "")]
