@@ -323,7 +323,7 @@ def funnel_plot(
     is_ratio = bool(meta.exponentiate)
     tf = np.exp if is_ratio else (lambda t: t)
     if ax is None:
-        _, ax = plt.subplots()
+        _, ax = plt.subplots(figsize=(11, 6))
     se_max = se.max() * 1.1
     grid = np.linspace(0, se_max, 100)
     left, right_ = tf(centre - 1.96 * grid), tf(centre + 1.96 * grid)
@@ -342,7 +342,7 @@ def funnel_plot(
     ax.set_xlabel(xlabel or ("Ratio (log scale)" if is_ratio else "Effect"))
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False, markerscale=0.6)
     return ax
 
 
@@ -396,7 +396,7 @@ def meta_regression_plot(
     tf = np.exp if is_ratio else (lambda t: t)
     weights = meta.studies["weight"].to_numpy(float)
     if ax is None:
-        _, ax = plt.subplots()
+        _, ax = plt.subplots(figsize=(11, 6))
     grid = np.linspace(x.min(), x.max(), 50)
     line = fit.predict(grid, exponentiate=is_ratio)
     ax.fill_between(grid, line["ci_low"], line["ci_high"], color=PALETTE[1], alpha=0.2, linewidth=0,
@@ -419,5 +419,5 @@ def meta_regression_plot(
     ax.set_ylabel(ylabel or ("Ratio (log scale)" if is_ratio else "Effect"))
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False, markerscale=0.6)
     return ax
