@@ -496,7 +496,7 @@ def ancova(
     >>> round(float(ancova(df, "post", "arm", "pre", treatment="t", control="c")["estimate"]), 2)
     -2.0
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS  # not statsmodels.api: much faster to import
 
     t, c = _arm_masks(data, arm, treatment, control)
     y = _outcome(data, outcome, t, c, (treatment, control))
@@ -515,7 +515,7 @@ def ancova(
             f"too few complete rows (outcome {outcome!r}, baseline {baseline!r} and covariates all present) "
             "in one arm to fit the model; at least 2 per arm are needed"
         )
-    fit = sm.OLS(y_rows[ok], frame[ok].astype(float)).fit()
+    fit = OLS(y_rows[ok], frame[ok].astype(float)).fit()
     est = float(fit.params["treated"])
     se = float(fit.bse["treated"])
     df = float(fit.df_resid)
@@ -730,7 +730,7 @@ def mixed_model(
     >>> "treated" in fit.index
     True
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.mixed_linear_model import MixedLM
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
     long = _frame(long)
@@ -747,7 +747,7 @@ def mixed_model(
     y_rows = y[rows]
     ok = np.isfinite(y_rows) & frame.notna().all(axis=1).to_numpy()
     g = groups[rows][ok].to_numpy()
-    model = sm.MixedLM(y_rows[ok], frame[ok].astype(float), groups=g)
+    model = MixedLM(y_rows[ok], frame[ok].astype(float), groups=g)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         try:
