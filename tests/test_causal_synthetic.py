@@ -19,7 +19,7 @@ from course_utils import causal, dags
 from course_utils.simulate import nsduh_like, nsduh_like_dag
 from course_utils.simulate.nsduh_like import ADJUSTMENT_SET
 
-COVARIATES = " + ".join(f"C({c})" if c in ("CATAG6", "IRSEX") else c for c in ADJUSTMENT_SET)
+COVARIATES = " + ".join(ADJUSTMENT_SET)  # CATAG6 and IRSEX are categoricals: one coefficient per category
 OUTCOME_FORMULA = f"AMDEYR ~ kratom_py + {COVARIATES}"
 
 
