@@ -34,6 +34,13 @@ def lesson_params() -> list:
     return [pytest.param(p, id=p.name) for p in lesson_paths()]
 
 
+def snapshot_notebooks(folder: Path) -> Path:
+    """Copy ``notebooks/`` to ``folder`` so a test builds from, and compares with, one fixed state
+    (authors rewrite notebooks while tests run on a shared machine)."""
+    shutil.copytree(NOTEBOOKS, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return folder
+
+
 def rel(path: Path) -> str:
     """A path relative to the repository (for messages)."""
     try:

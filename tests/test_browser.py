@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IN_CI, NOTEBOOKS, chromium_path, lesson_paths, read_nb
+from conftest import IN_CI, chromium_path, lesson_paths, read_nb, snapshot_notebooks
 from course_utils import build
 from test_site import figure_count
 
@@ -70,13 +70,14 @@ def served_sites(tmp_path_factory):
     if not lesson_paths():
         pytest.skip("no lessons in notebooks/ yet")
     root = tmp_path_factory.mktemp("served")
+    snapshot = snapshot_notebooks(tmp_path_factory.mktemp("snapshot") / "notebooks")
     for edition in ("solution", "student"):
-        build.build_site(root / edition, edition=edition)
+        build.build_site(root / edition, edition=edition, notebooks=snapshot)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield root, f"http://127.0.0.1:{server.server_address[1]}"
+        yield root, f"http://127.0.0.1:{server.server_address[1]}", snapshot
     finally:
         server.shutdown()
         server.server_close()
@@ -139,7 +140,7 @@ def _pages() -> list:
 
 @pytest.mark.parametrize("edition, name", _pages())
 def test_page_loads_cleanly_and_renders_figures_and_math(served_sites, browser_context, edition, name):
-    root, origin = served_sites
+    root, origin, snapshot = served_sites
     state, problems = _open(browser_context, f"{origin}/{edition}/{name}", origin)
     where = f"{edition}/{name}"
     assert not problems, f"{where}:\n" + "\n".join(problems)
@@ -153,14 +154,14 @@ def test_page_loads_cleanly_and_renders_figures_and_math(served_sites, browser_c
         assert state["unrendered"] == 0, f"{where}: {state['unrendered']} of {state['math']} formula(s) not typeset"
         assert state["mathErrors"] == 0, f"{where}: MathJax reported {state['mathErrors']} error(s) in formulas"
         lesson = Path(name).with_suffix(".ipynb").name
-        expected = figure_count(read_nb(NOTEBOOKS / lesson))
+        expected = figure_count(read_nb(snapshot / lesson))
         shown = len([i for i in state["imgs"] if i["src"].startswith("data:image/")]) + len(state["svgs"])
         assert shown == expected, f"{where}: {shown} figure(s) rendered, {expected} stored in {lesson}"
 
 
 def test_math_rendering_is_really_checked(served_sites, browser_context, tmp_path):
     """The checks above can fail: a formula MathJax cannot parse is reported."""
-    root, origin = served_sites
+    root, origin, _ = served_sites
     page = root / "solution" / "_selftest.html"
     good = (root / "solution" / lesson_paths()[0].with_suffix(".html").name).read_text(encoding="utf-8")
     page.write_text(good.replace("<main>", r"<main><p>$\frac{1}{$ and $x^2$</p>", 1), encoding="utf-8")
@@ -178,7 +179,7 @@ def test_page_problems_are_really_detected(served_sites, browser_context):
     The outside address is another loopback address (127.0.0.2); the request is aborted
     by the test's router before anything is sent.
     """
-    root, origin = served_sites
+    root, origin, _ = served_sites
     page = root / "solution" / "_selftest2.html"
     page.write_text(
         "<!DOCTYPE html><html><head><title>t</title></head><body><p>" + "x" * 200 + "</p>"

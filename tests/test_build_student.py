@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from conftest import ROOT, cell_label, lesson_params, lesson_paths, read_nb, rel
+from conftest import ROOT, cell_label, lesson_params, lesson_paths, read_nb, rel, snapshot_notebooks
 from course_utils import build
 from course_utils.build import BuildError, student_notebook, student_source
 
@@ -129,16 +129,28 @@ def test_build_says_where_the_notebooks_are_missing(tmp_path):
 SOLUTION_BLOCK = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 
 
+def test_default_notebooks_folder_is_found_from_the_repository(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    found = build.lesson_paths()
+    assert [p.name for p in found] == [p.name for p in lesson_paths()]
+    assert all(p.resolve().parent == ROOT / "notebooks" for p in found)
+
+
 @pytest.fixture(scope="module")
-def student_dir(tmp_path_factory):
-    """The student edition built once with the real ``course`` command."""
+def snapshot(tmp_path_factory):
     if not lesson_paths():
         pytest.skip("no lessons in notebooks/ yet")
+    return snapshot_notebooks(tmp_path_factory.mktemp("snapshot") / "notebooks")
+
+
+@pytest.fixture(scope="module")
+def student_dir(tmp_path_factory, snapshot):
+    """The student edition built once with the real ``course`` command (from a snapshot of notebooks/)."""
     out = tmp_path_factory.mktemp("edition") / "student"
     course = Path(sys.executable).with_name("course")
     assert course.exists(), f"the `course` console script is missing beside {sys.executable}; run scripts/setup.sh"
     proc = subprocess.run(
-        [str(course), "build", "student", "--out", str(out)],
+        [str(course), "build", "student", "--notebooks", str(snapshot), "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, f"`course build student` failed:\n{proc.stdout}\n{proc.stderr}"
@@ -153,8 +165,8 @@ def test_student_edition_has_every_lesson_and_a_readme(student_dir):
 
 
 @pytest.mark.parametrize("lesson", lesson_params())
-def test_no_solution_survives_and_every_check_does(lesson, student_dir):
-    solution = read_nb(lesson)
+def test_no_solution_survives_and_every_check_does(lesson, student_dir, snapshot):
+    solution = read_nb(snapshot / lesson.name)
     student_path = student_dir / lesson.name
     student = nbformat.read(student_path, as_version=4)
     nbformat.validate(student)
@@ -194,10 +206,18 @@ def test_student_notebook_runs_and_fails_only_at_its_checks(lesson, student_dir)
     try:
         client.execute()
     except CellExecutionError as exc:
-        pytest.fail(
-            f"the student edition of {rel(lesson)} stops at a cell that is not a check "
-            f"(does a later cell use a variable only the model answer defines?):\n{exc}"
-        )
+        failing = next(
+            ((i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and not build.is_check_cell(c)
+             and any(o.output_type == "error" for o in c.get("outputs", []))), None)
+        if failing and build.PLACEHOLDER in failing[1].source:
+            advice = ("this exercise cell's own code fails on the placeholder `...` (for example a line after "
+                      "`### END SOLUTION` that computes with the answer): move that line inside the solution "
+                      "block, or leave the answer's display to the check")
+        else:
+            advice = ("a cell that is not a check fails in the student edition: does it use a variable that only "
+                      "the model answer defines? Compute it outside the solution block")
+        where = cell_label(lesson, failing[0], failing[1]) if failing else rel(lesson)
+        pytest.fail(f"student edition of {where}: {advice}.\n{exc}")
     problems = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":

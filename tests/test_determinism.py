@@ -106,6 +106,8 @@ def test_second_execution_gives_the_stored_outputs(lesson):
     from nbclient.exceptions import CellExecutionError
 
     stored = read_nb(lesson)
+    if not any(c.get("outputs") for c in stored.cells if c.cell_type == "code"):
+        pytest.fail(f"{rel(lesson)} has no stored outputs: execute it with `.venv/bin/python tools/nbtools.py execute {rel(lesson)}`")
     try:
         fresh = nbtools().run(lesson, timeout=300)
     except CellExecutionError as exc:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, lesson_params, lesson_paths, read_nb, rel
+from conftest import ROOT, lesson_params, lesson_paths, read_nb, rel, snapshot_notebooks
 from course_utils import build
 
 FIGURE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
@@ -40,11 +40,11 @@ def page_figures(soup) -> list:
     return imgs + svgs
 
 
-def build_site_cli(out: Path, edition: str) -> Path:
+def build_site_cli(out: Path, edition: str, notebooks: Path) -> Path:
     course = Path(sys.executable).with_name("course")
     assert course.exists(), f"the `course` console script is missing beside {sys.executable}; run scripts/setup.sh"
     proc = subprocess.run(
-        [str(course), "build", "site", "--edition", edition, "--out", str(out)],
+        [str(course), "build", "site", "--edition", edition, "--notebooks", str(notebooks), "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, f"`course build site --edition {edition}` failed:\n{proc.stdout}\n{proc.stderr}"
@@ -56,7 +56,10 @@ def sites(tmp_path_factory):
     if not lesson_paths():
         pytest.skip("no lessons in notebooks/ yet")
     base = tmp_path_factory.mktemp("sites")
-    return {edition: build_site_cli(base / edition, edition) for edition in ("solution", "student")}
+    snapshot = snapshot_notebooks(base / "notebooks")
+    sites = {edition: build_site_cli(base / edition, edition, snapshot) for edition in ("solution", "student")}
+    sites["notebooks"] = snapshot
+    return sites
 
 
 @pytest.mark.parametrize("edition", ["solution", "student"])
@@ -68,7 +71,7 @@ def test_one_page_per_lesson_and_a_table_of_contents(sites, edition):
     lesson_links = [a["href"] for a in index.select("ol.lessons a.lesson")]
     assert lesson_links == pages, "the table of contents lists every lesson, in order"
     for lesson in lesson_paths():
-        title = build._lesson_title(read_nb(lesson), lesson.stem)
+        title = build._lesson_title(read_nb(sites["notebooks"] / lesson.name), lesson.stem)
         assert title in index.get_text(), f"{rel(lesson)}: its title {title!r} is missing from the contents"
     # each lesson's sections are linked, and every anchor exists on its page
     for a in index.select("ul.sections a"):
@@ -80,8 +83,9 @@ def test_one_page_per_lesson_and_a_table_of_contents(sites, edition):
 
 @pytest.mark.parametrize("lesson", lesson_params())
 def test_lesson_page_has_its_figures_and_no_remote_resources(sites, lesson):
-    nb = read_nb(lesson)
-    for edition, site in sites.items():
+    nb = read_nb(sites["notebooks"] / lesson.name)
+    for edition in ("solution", "student"):
+        site = sites[edition]
         page = site / lesson.with_suffix(".html").name
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         title = build._lesson_title(nb, lesson.stem)
@@ -107,12 +111,13 @@ def test_lesson_page_has_its_figures_and_no_remote_resources(sites, lesson):
 @pytest.mark.parametrize("lesson", lesson_params())
 def test_student_pages_hold_no_solutions(sites, lesson):
     page = sites["student"] / lesson.with_suffix(".html").name
+    source = (sites["notebooks"] / lesson.name).read_text(encoding="utf-8")
     text = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text()
     assert "BEGIN SOLUTION" not in text
-    if "BEGIN SOLUTION" in lesson.read_text(encoding="utf-8"):
+    if "BEGIN SOLUTION" in source:
         assert "YOUR ANSWER HERE" in text, f"{rel(page)}: the exercises should show their placeholders"
     solution_text = BeautifulSoup((sites["solution"] / page.name).read_text(encoding="utf-8"), "html.parser").get_text()
-    assert "BEGIN SOLUTION" in solution_text or "BEGIN SOLUTION" not in lesson.read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" in solution_text or "BEGIN SOLUTION" not in source
 
 
 def test_site_rejects_an_unknown_edition(tmp_path):
