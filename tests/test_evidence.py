@@ -93,7 +93,9 @@ def test_explanation_lists_each_step_and_the_meaning():
     text = a.explain()
     assert "observational evidence starts at 'low'" in text
     assert "Risk of bias: rate down 1 level → 'very low' — confounding by other drug use." in text
-    assert "Indirectness: concern noted but not counted" in text
+    assert "Indirectness: already at 'very low', no level left to rate down — general population." in text
+    b = assess_certainty("randomised", reasons={"imprecision": "CI excludes no effect"})
+    assert "Imprecision: not rated down — CI excludes no effect." in b.explain()
     assert "Result: VERY LOW certainty. Any estimate of effect is very uncertain." in text
     assert "indirectness" not in text.split("No serious concern recorded for:")[1].split("\n")[0]
 

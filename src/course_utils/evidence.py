@@ -225,8 +225,9 @@ class Certainty:
         for step in self.steps:
             if step.change == 0:
                 if step.reason and step.domain in DOWNGRADE_DOMAINS:
-                    lines.append(f"  {_DOMAIN_WORDS[step.domain].capitalize()}: concern noted but not counted "
-                                 f"(no level left to rate down, or judged not serious) — {step.reason}.")
+                    why = ("already at 'very low', no level left to rate down" if step.level_after == "very low"
+                           else "not rated down")
+                    lines.append(f"  {_DOMAIN_WORDS[step.domain].capitalize()}: {why} — {step.reason}.")
                 continue
             verb = "rate down" if step.change < 0 else "rate up"
             amount = abs(step.change)
