@@ -90,7 +90,17 @@ def test_forest_plot_labels_are_not_clipped(bcg_meta):
     twin = [a for a in fig.axes if a is not ax][0]
     artists = list(ax.get_yticklabels()) + list(twin.get_yticklabels()) + list(ax.get_xticklabels())
     artists += [ax.xaxis.label, ax.title]
+    artists += [text for legend in fig.legends for text in legend.get_texts()]
+    assert fig.legends, "the legend sits below the figure (outside the axes)"
     assert _inside_figure(fig, artists)
+    # the legend does not overlap the x-axis label, even with only two rows
+    small = plots.forest_plot(pd.DataFrame({"estimate": [2.3, 1.2], "ci_low": [1.8, 0.9], "ci_high": [3.0, 1.6]},
+                                           index=["crude", "adjusted"]), xlabel="Odds ratio (log scale)")
+    small.figure.canvas.draw()
+    renderer = small.figure.canvas.get_renderer()
+    label_box = small.xaxis.label.get_window_extent(renderer)
+    legend_box = small.figure.legends[0].get_window_extent(renderer)
+    assert not label_box.overlaps(legend_box)
 
 
 def test_forest_plot_of_a_plain_results_frame_without_pooling():

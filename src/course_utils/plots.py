@@ -196,7 +196,7 @@ def forest_plot(
     sizes = 320 * weights / np.nanmax(weights) if weights is not None else np.full(k, 80.0)
     ax.hlines(y_studies, lo, hi, color="black", linewidth=1.6, zorder=2)
     ax.scatter(est, y_studies, s=sizes, marker="s", color=PALETTE[0], edgecolor="black", zorder=3,
-               label="study estimate (area ∝ weight)" if weights is not None else "study estimate")
+               label="study estimate (area ∝ weight)" if weights is not None else "estimate with 95% CI")
 
     all_values = [lo, hi]
     labels = [label_heading] + [str(i) for i in studies.index]
@@ -272,8 +272,14 @@ def forest_plot(
     ax.set_ylabel("")
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22 if favours else -0.16), ncol=3, frameon=False,
-              fontsize="small")
+    handles, names = ax.get_legend_handles_labels()
+    engine = ax.figure.get_layout_engine()
+    if engine is not None and type(engine).__name__ == "ConstrainedLayoutEngine":
+        # below the whole figure, so it never overlaps the axis label however few rows there are
+        ax.figure.legend(handles, names, loc="outside lower center", ncol=3, frameon=False, fontsize="small")
+    else:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22 if favours else -0.16), ncol=3, frameon=False,
+                  fontsize="small")
     return ax
 
 
