@@ -187,19 +187,23 @@ def main(argv: list[str] | None = None) -> int:
     import_s, heavy = import_profile()
     results["import_course_utils_s"], results["heavy_on_import"] = import_s, heavy
 
+    # The floor is measured between the lessons (one run before each, plus a warm-up), so that
+    # changes in the machine's load during the benchmark affect floor and lessons alike.
+    floors = []
     with tempfile.TemporaryDirectory() as tmp:
         floor_path = str(floor_notebook(Path(tmp)))
         execute_seconds(floor_path)  # warm the OS file cache once
-        floors = [execute_seconds(floor_path) for _ in range(3)]
+        for p in paths:
+            floors.append(execute_seconds(floor_path))
+            best = min(execute_seconds(p) for _ in range(max(1, args.repeat)))
+            results["lessons"][Path(p).name] = best
+            if _ERRORS.get(p):
+                results.setdefault("errors", {})[Path(p).name] = _ERRORS[p]
+            print(f"  {Path(p).name}: {best:.1f} s (floor run: {floors[-1]:.1f} s)"
+                  + (f"  (errors: {_ERRORS[p]})" if _ERRORS.get(p) else ""), file=sys.stderr)
     floor = statistics.median(floors)
     results["floor_s"] = floor
 
-    for p in paths:
-        best = min(execute_seconds(p) for _ in range(max(1, args.repeat)))
-        results["lessons"][Path(p).name] = best
-        if _ERRORS.get(p):
-            results.setdefault("errors", {})[Path(p).name] = _ERRORS[p]
-        print(f"  {Path(p).name}: {best:.1f} s" + (f"  (errors: {_ERRORS[p]})" if _ERRORS.get(p) else ""), file=sys.stderr)
     serial = run_suite(paths, 1)
     parallel = run_suite(paths, 2)
     results.update(suite_serial_s=serial, suite_2_workers_s=parallel, n_lessons=len(paths))
