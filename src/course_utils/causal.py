@@ -966,7 +966,9 @@ def ipw_effect(
     >>> round(ipw_effect(df, "a", "y", "l")["estimate"], 3)
     1.5
     """
-    import statsmodels.api as sm
+    # the specific modules, not statsmodels.api (which also imports the time-series and graphics code)
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     _require_frame(data)
     _require_columns(data, [outcome], "outcome")
@@ -979,15 +981,15 @@ def ipw_effect(
     w = ip_weights(data, treatment, ps_formula, stabilized=stabilized).to_numpy()
     a = data[treatment].to_numpy(dtype=float)
     family = {
-        "difference": sm.families.Gaussian(),
-        "ratio": sm.families.Poisson(),
-        "odds ratio": sm.families.Binomial(),
+        "difference": families.Gaussian(),
+        "ratio": families.Poisson(),
+        "odds ratio": families.Binomial(),
     }[measure]
     X = np.column_stack([np.ones_like(a), a])
     # A weighted GLM with the robust (HC0) sandwich gives exactly the estimates and standard errors
     # of GEE with an independence working correlation and one cluster per person (R's geeglm in
     # What If), and is much faster on large surveys.
-    fit = sm.GLM(y, X, family=family, var_weights=w).fit(cov_type="HC0")
+    fit = GLM(y, X, family=family, var_weights=w).fit(cov_type="HC0")
     coef, se = float(fit.params[1]), float(fit.bse[1])
     mean1 = float(np.sum(w * a * y) / np.sum(w * a))
     mean0 = float(np.sum(w * (1 - a) * y) / np.sum(w * (1 - a)))
