@@ -669,15 +669,13 @@ def _contrast(psi1: float, psi0: float, if1: np.ndarray | None, if0: np.ndarray 
     return value, (None if if1 is None else if1 / (psi1 * (1 - psi1)) - if0 / (psi0 * (1 - psi0)))
 
 
-def _finish(value: float, se: float, measure: str, n: int, *, low: float | None = None,
-            high: float | None = None, **extra: Any) -> pd.Series:
-    """Result for a contrast (value and se on the log scale for ratios)."""
+def _finish(value: float, se: float, measure: str, n: int, **extra: Any) -> pd.Series:
+    """Result for a contrast with a Wald 95% CI (value and se on the log scale for ratios)."""
     if measure == "difference":
-        return make_result(value, se, low, high, n=n, measure="difference", **extra)
+        return make_result(value, se, n=n, measure="difference", **extra)
     crit = critical_value()
-    lo = math.exp(value - crit * se) if low is None else math.exp(low)
-    hi = math.exp(value + crit * se) if high is None else math.exp(high)
-    return make_result(math.exp(value), se, lo, hi, n=n, se_scale="log", measure=measure, **extra)
+    return make_result(math.exp(value), se, math.exp(value - crit * se), math.exp(value + crit * se), n=n,
+                       se_scale="log", measure=measure, **extra)
 
 
 def _logistic_newton(X: np.ndarray, y: np.ndarray, beta: np.ndarray, steps: int = 25) -> np.ndarray:
@@ -729,8 +727,9 @@ def standardized_effect(
         *What If* Program 13.3.
     ci : {"sandwich", "bootstrap"}
         ``"sandwich"``: influence-function (robust) variance, deterministic.
-        ``"bootstrap"``: percentile interval from ``n_boot`` resamples drawn
-        with :func:`course_utils.seeding.rng` (``seed``, stream ``"bootstrap"``).
+        ``"bootstrap"``: standard error from ``n_boot`` resamples drawn with
+        :func:`course_utils.seeding.rng` (``seed``, stream ``"bootstrap"``) and
+        a normal-approximation interval, as in *What If* Program 13.4.
 
     Returns
     -------
@@ -800,9 +799,9 @@ def standardized_effect(
             var = float(np.sum(if_model**2)) / n_fit**2 + float(np.sum(if_target**2)) / n_target**2
         return _finish(value, math.sqrt(var), measure, n, **extra)
     draws = _bootstrap_gformula(X, yv, X1, X0, beta, kind, measure, standardize_to is not None, n_boot, seed)
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return _finish(value, float(np.std(draws, ddof=1)), measure, n, low=float(low), high=float(high),
-                   n_boot=n_boot, **extra)
+    # Wald interval with the bootstrap standard error (on the log scale for ratios), as in the
+    # published code of What If, Program 13.4
+    return _finish(value, float(np.std(draws, ddof=1)), measure, n, n_boot=n_boot, **extra)
 
 
 def _bootstrap_gformula(X: np.ndarray, y: np.ndarray, X1: np.ndarray, X0: np.ndarray, beta: np.ndarray,
