@@ -9,6 +9,8 @@ Measures, with the project's ``python3`` kernel exactly as CI runs the lessons:
   seaborn) and sets the course style -- the cost every lesson pays before doing anything;
 * the whole suite of lessons, serial and with 2 workers (wall clock);
 * ``import course_utils`` in a fresh interpreter, and which heavy libraries it pulls in;
+* with ``--test-suite``, the README's whole test command (pytest over ``tests`` and
+  ``notebooks`` with nbval), serial and with 2 workers;
 * the install time from the lock: ``uv sync --locked`` into a fresh environment in a
   temporary folder (``--cold`` also measures it with an empty package cache, which
   downloads every wheel);
@@ -142,6 +144,15 @@ def install_seconds(cold: bool) -> float | None:
         return time.perf_counter() - start
 
 
+def pytest_seconds(extra: list[str]) -> tuple[float, int]:
+    """Wall-clock seconds of the README's test command (without set-up), and pytest's exit code."""
+    command = [sys.executable, "-m", "pytest", "tests", "notebooks", "--nbval", "--nbval-current-env",
+               "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-q", "-p", "no:cacheprovider", *extra]
+    start = time.perf_counter()
+    proc = subprocess.run(command, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start, proc.returncode
+
+
 def run_suite(paths: list[str], workers: int) -> float:
     start = time.perf_counter()
     if workers == 1:
@@ -171,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs per lesson; the best is kept (default 1)")
     parser.add_argument("--skip-install", action="store_true", help="do not time the install from the lock")
     parser.add_argument("--cold", action="store_true", help="also time a cold-cache install (downloads every wheel)")
+    parser.add_argument("--test-suite", action="store_true",
+                        help="also time the README's test command (pytest + nbval), serial and on 2 workers")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
 
@@ -210,6 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     ratio = serial / (floor * len(paths))
     results["suite_over_floor"] = ratio
 
+    if args.test_suite:
+        for label, workers in (("tests_serial", ["-p", "no:xdist"]), ("tests_2_workers", ["-n", "2", "--dist", "loadfile"])):
+            seconds, code = pytest_seconds(workers)
+            results[f"{label}_s"], results[f"{label}_exit"] = seconds, code
+
     if not args.skip_install:
         results["install_warm_s"] = install_seconds(cold=False)
         if args.cold:
@@ -245,6 +263,10 @@ def _table(r: dict, over: dict, ratio: float, ok: bool) -> str:
         f"| `import course_utils` (fresh interpreter) | {r['import_course_utils_s'] * 1000:.0f} ms | "
         f"heavy libraries loaded: {', '.join(r['heavy_on_import']) or 'none'} |",
     ]
+    for key, label in (("tests_serial", "serial"), ("tests_2_workers", "2 workers")):
+        if f"{key}_s" in r:
+            status = "passed" if r[f"{key}_exit"] == 0 else f"pytest exit {r[f'{key}_exit']}"
+            lines.append(f"| README test command (pytest + nbval), {label} | {s(r[f'{key}_s'])} | {status} |")
     if "install_warm_s" in r:
         lines.append(f"| install from uv.lock, warm cache (`uv sync --locked`) | {s(r['install_warm_s'])} | |")
     if "install_cold_s" in r:
