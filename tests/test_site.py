@@ -95,6 +95,12 @@ def test_lesson_page_has_its_figures_and_no_remote_resources(sites, lesson):
         expected = figure_count(nb)
         got = len(page_figures(soup))
         assert got == expected, f"{edition} page of {rel(lesson)}: {got} figure(s) on the page, {expected} stored in the notebook"
+        # every figure carries its caption as text alternative (img alt, or aria-label on inline SVG)
+        unlabelled = [
+            str(f)[:80] for f in page_figures(soup)
+            if not (f.get("alt") or f.parent.get("aria-label") or "").startswith("Figure")
+        ]
+        assert not unlabelled, f"{edition} page of {rel(lesson)}: figures without their caption as alt text: {unlabelled}"
         # nothing the browser loads may come from the internet (links a reader clicks are fine)
         remote = [
             f"<{tag.name} {attr}={tag[attr]!r}>"
@@ -118,6 +124,20 @@ def test_student_pages_hold_no_solutions(sites, lesson):
         assert "YOUR ANSWER HERE" in text, f"{rel(page)}: the exercises should show their placeholders"
     solution_text = BeautifulSoup((sites["solution"] / page.name).read_text(encoding="utf-8"), "html.parser").get_text()
     assert "BEGIN SOLUTION" in solution_text or "BEGIN SOLUTION" not in source
+
+
+def test_figure_alt_text_comes_from_the_caption():
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    nb = new_notebook(cells=[
+        new_code_cell("plot()", outputs=[new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Figure>"})]),
+        new_markdown_cell("**Figure 1.** Depression falls with *age* ($p$ < 0.05).\n\nMore text."),
+        new_code_cell("x", outputs=[new_output("display_data", data={"image/png": "iVBOR"})]),
+        new_markdown_cell("No caption here."),
+    ])
+    assert build.add_figure_alt_text(nb) == 1
+    assert nb.cells[0].outputs[0].metadata["course_alt"] == "Figure 1. Depression falls with age (p < 0.05)."
+    assert "course_alt" not in nb.cells[2].outputs[0].get("metadata", {})
 
 
 def test_site_rejects_an_unknown_edition(tmp_path):

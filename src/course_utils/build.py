@@ -372,6 +372,43 @@ def _sections(page_html: str) -> list[tuple[str, str]]:
     return found
 
 
+_FIGURE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
+_CAPTION = re.compile(r"^\*\*Figure \d+[a-z]?\.\*\*")
+
+
+def _plain(markdown: str) -> str:
+    text = re.sub(r"[*_`]", "", markdown)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [text](link) -> text
+    text = re.sub(r"\$([^$]*)\$", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def add_figure_alt_text(nb: Any) -> int:
+    """Give every figure output its caption as text alternative (``output.metadata.course_alt``).
+
+    The caption is the first paragraph of the Markdown cell after the figure, which the lesson
+    standard requires to start ``**Figure N.**``.  Returns how many figures got one.
+    """
+    count = 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        figures = [o for o in cell.get("outputs", []) if any(k in o.get("data", {}) for k in _FIGURE_TYPES)]
+        captions = []
+        for nxt in nb.cells[i + 1 :]:
+            if nxt.cell_type == "markdown" and _CAPTION.match(nxt.source):
+                captions.append(_plain(re.split(r"\n\s*\n", nxt.source)[0]))
+                if len(captions) >= len(figures):
+                    break
+            else:
+                break
+        for k, output in enumerate(figures):
+            if captions:
+                output.setdefault("metadata", {})["course_alt"] = captions[min(k, len(captions) - 1)]
+                count += 1
+    return count
+
+
 def _nav(prev: tuple[str, str] | None, nxt: tuple[str, str] | None) -> str:
     parts = ['<a href="index.html">Contents</a>']
     if prev:
@@ -473,6 +510,7 @@ def build_site(
         prev = (lessons[i - 1][2], lessons[i - 1][3]) if i > 0 else None
         nxt = (lessons[i + 1][2], lessons[i + 1][3]) if i + 1 < len(lessons) else None
         nb.metadata["title"] = f"{title} · {COURSE_TITLE}"
+        add_figure_alt_text(nb)
         resources = {
             "metadata": {"name": path.stem, "path": str(path.parent)},
             "course": {"nav": _nav(prev, nxt), "edition": edition},
