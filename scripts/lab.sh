@@ -4,4 +4,8 @@
 #   bash scripts/lab.sh --no-browser    # extra arguments go to `jupyter lab`
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 echo "== opening JupyterLab at notebooks/00_orientation.ipynb (Ctrl-C twice to stop)"
-exec "$ROOT/.venv/bin/jupyter" lab --notebook-dir="$ROOT" "$@" "notebooks/00_orientation.ipynb"
+extra=()
+if [ "$(id -u)" = "0" ]; then
+  extra+=(--allow-root)  # containers and CI machines run as root; Jupyter refuses that without this flag
+fi
+exec "$ROOT/.venv/bin/jupyter" lab --ip=127.0.0.1 --notebook-dir="$ROOT" "${extra[@]}" "$@" "notebooks/00_orientation.ipynb"

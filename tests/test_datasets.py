@@ -218,11 +218,13 @@ def test_loads_are_fast_in_a_warm_process():
     for name in cu.list_datasets().index:
         cu.load(name)  # warm: imports done, hashes checked once
         timings = []
-        for _ in range(3):  # best of three, so a busy CI core does not decide the result
-            start = time.perf_counter()
+        for _ in range(3):
+            # CPU time of this process, best of three: other processes on a busy CI machine
+            # (nbval kernels on the other worker) must not decide the result.
+            start = time.process_time()
             cu.load(name)
-            timings.append(time.perf_counter() - start)
-        assert min(timings) < 0.1, f"load({name!r}) took {min(timings) * 1000:.0f} ms"
+            timings.append(time.process_time() - start)
+        assert min(timings) < 0.1, f"load({name!r}) took {min(timings) * 1000:.0f} ms of CPU time"
 
 
 def test_data_found_from_any_working_directory(tmp_path):

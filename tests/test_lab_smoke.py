@@ -1,8 +1,8 @@
 """JupyterLab, for real: start it the way ``scripts/lab.sh`` does and use it.
 
-``scripts/lab.sh`` ends with::
+``scripts/lab.sh`` ends with (``extra`` holds ``--allow-root`` when run as root)::
 
-    exec "$ROOT/.venv/bin/jupyter" lab --notebook-dir="$ROOT" "$@" "notebooks/00_orientation.ipynb"
+    exec "$ROOT/.venv/bin/jupyter" lab --ip=127.0.0.1 --notebook-dir="$ROOT" "${extra[@]}" "$@" "notebooks/00_orientation.ipynb"
 
 This test runs that command (after set-up, which the test command has already done;
 re-running set-up here would reinstall the kernel spec under the feet of the other test
@@ -35,7 +35,7 @@ from course_utils.build import has_solution, is_check_cell
 pytestmark = pytest.mark.slow
 
 ORIENTATION = NOTEBOOKS / "00_orientation.ipynb"
-LAB_EXEC_LINE = 'exec "$ROOT/.venv/bin/jupyter" lab --notebook-dir="$ROOT" "$@" "notebooks/00_orientation.ipynb"'
+LAB_EXEC_LINE = 'exec "$ROOT/.venv/bin/jupyter" lab --ip=127.0.0.1 --notebook-dir="$ROOT" "${extra[@]}" "$@" "notebooks/00_orientation.ipynb"'
 
 
 def _free_port() -> int:
@@ -94,15 +94,14 @@ def lab(tmp_path_factory):
         PATH=f"{jupyter.parent}{os.pathsep}{env.get('PATH', '')}",
     )
     command = [
-        str(jupyter), "lab", f"--notebook-dir={ROOT}",
-        "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        str(jupyter), "lab", "--ip=127.0.0.1", f"--notebook-dir={ROOT}",
+        "--no-browser", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", "--ServerApp.shutdown_no_activity_timeout=600",
         "notebooks/00_orientation.ipynb",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
-        # Jupyter refuses to start as root without it (CI runs as root); lab.sh passes extra
-        # arguments through, so `bash scripts/lab.sh --allow-root` is the root user's command.
-        command.insert(2, "--allow-root")
+        # as lab.sh does for root: Jupyter refuses to start as root without it (CI runs as root)
+        command.insert(3, "--allow-root")
     log_path = home / "lab.log"
     log = open(log_path, "w")
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
