@@ -154,7 +154,7 @@ def test_page_loads_cleanly_and_renders_figures_and_math(served_sites, browser_c
         assert state["unrendered"] == 0, f"{where}: {state['unrendered']} of {state['math']} formula(s) not typeset"
         assert state["mathErrors"] == 0, f"{where}: MathJax reported {state['mathErrors']} error(s) in formulas"
         lesson = Path(name).with_suffix(".ipynb").name
-        expected = figure_count(read_nb(snapshot / lesson))
+        expected = figure_count(read_nb(snapshot / lesson), edition)
         shown = len([i for i in state["imgs"] if i["src"].startswith("data:image/")]) + len(state["svgs"])
         assert shown == expected, f"{where}: {shown} figure(s) rendered, {expected} stored in {lesson}"
 

@@ -21,12 +21,17 @@ from course_utils import build
 FIGURE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
 
 
-def figure_count(nb) -> int:
-    """Figure outputs stored in a notebook (what its page must show)."""
+def figure_count(nb, edition: str = "solution") -> int:
+    """Figure outputs stored in a notebook: what its page in ``edition`` must show.
+
+    The student edition drops cells tagged ``solution`` (e.g. the capstone's worked
+    example), and their figures with them.
+    """
     return sum(
         1
         for cell in nb.cells
         if cell.cell_type == "code"
+        and not (edition == "student" and "solution" in cell.get("metadata", {}).get("tags", []))
         for out in cell.get("outputs", [])
         if out.get("output_type") in {"display_data", "execute_result"}
         and any(k in out.get("data", {}) for k in FIGURE_TYPES)
@@ -90,9 +95,9 @@ def test_lesson_page_has_its_figures_and_no_remote_resources(sites, lesson):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         title = build._lesson_title(nb, lesson.stem)
         assert soup.title and title in soup.title.get_text(), f"{rel(page)}: title {title!r} missing"
-        # every figure of the solution notebook appears on both editions' pages
-        # (exercise cells carry no figures, so the student page shows them all too)
-        expected = figure_count(nb)
+        # every figure of the notebook appears on the page, except on the student page those of
+        # solution-only cells (exercise cells carry no figures)
+        expected = figure_count(nb, edition)
         got = len(page_figures(soup))
         assert got == expected, f"{edition} page of {rel(lesson)}: {got} figure(s) on the page, {expected} stored in the notebook"
         # every figure carries its caption as text alternative (img alt, or aria-label on inline SVG)
