@@ -66,15 +66,27 @@ def _write_package(folder: Path, csv_text: str = MINI_CSV, *, hash_of: str | Non
     return folder
 
 
+def _clear_caches() -> None:
+    datasets._read_descriptor.cache_clear()
+    datasets._checked.cache_clear()
+
+
 @pytest.fixture
-def mini(tmp_path, monkeypatch):
-    folder = _write_package(tmp_path / "data")
-    monkeypatch.setenv(datasets.ENV_VAR, str(folder))
-    datasets._read_descriptor.cache_clear()
-    datasets._checked.cache_clear()
-    yield folder
-    datasets._read_descriptor.cache_clear()
-    datasets._checked.cache_clear()
+def use_package(monkeypatch):
+    """Point the datasets layer at a tiny package: ``use_package(folder)``; caches reset after."""
+
+    def use(folder: Path) -> Path:
+        monkeypatch.setenv(datasets.ENV_VAR, str(folder))
+        _clear_caches()
+        return folder
+
+    yield use
+    _clear_caches()
+
+
+@pytest.fixture
+def mini(tmp_path, use_package):
+    return use_package(_write_package(tmp_path / "data"))
 
 
 def test_load_types_columns_from_the_schema(mini):
@@ -107,11 +119,8 @@ def test_unknown_name_lists_valid_names_and_suggests(mini):
     assert isinstance(info.value, KeyError)
 
 
-def test_hash_mismatch_names_file_expected_and_actual(tmp_path, monkeypatch):
-    folder = _write_package(tmp_path / "data", hash_of="something else")
-    monkeypatch.setenv(datasets.ENV_VAR, str(folder))
-    datasets._read_descriptor.cache_clear()
-    datasets._checked.cache_clear()
+def test_hash_mismatch_names_file_expected_and_actual(tmp_path, use_package):
+    use_package(_write_package(tmp_path / "data", hash_of="something else"))
     expected = hashlib.sha256(b"something else").hexdigest()
     actual = hashlib.sha256(MINI_CSV.encode()).hexdigest()
     with pytest.raises(datasets.DataIntegrityError) as info:
@@ -123,7 +132,6 @@ def test_hash_mismatch_names_file_expected_and_actual(tmp_path, monkeypatch):
         cu.verify()
     report = cu.verify(raise_on_error=False)
     assert not report.loc["mini", "ok"]
-    datasets._read_descriptor.cache_clear()
 
 
 def test_missing_file_says_which_and_how_to_restore(mini):
@@ -136,35 +144,23 @@ def test_missing_file_says_which_and_how_to_restore(mini):
         cu.verify()
 
 
-def test_corrupted_value_is_reported_with_its_row(tmp_path, monkeypatch):
+def test_corrupted_value_is_reported_with_its_row(tmp_path, use_package):
     bad = MINI_CSV.replace("3.5", "three")
-    folder = _write_package(tmp_path / "data", bad)
-    monkeypatch.setenv(datasets.ENV_VAR, str(folder))
-    datasets._read_descriptor.cache_clear()
-    datasets._checked.cache_clear()
+    use_package(_write_package(tmp_path / "data", bad))
     with pytest.raises(datasets.DataIntegrityError, match=r"'score'.*not numbers: 'three' \(rows 2"):
         cu.load("mini")
-    datasets._read_descriptor.cache_clear()
 
 
-def test_unexpected_category_code_is_an_error(tmp_path, monkeypatch):
-    folder = _write_package(tmp_path / "data", MINI_CSV.replace("2,1,no", "2,7,no"))
-    monkeypatch.setenv(datasets.ENV_VAR, str(folder))
-    datasets._read_descriptor.cache_clear()
-    datasets._checked.cache_clear()
+def test_unexpected_category_code_is_an_error(tmp_path, use_package):
+    use_package(_write_package(tmp_path / "data", MINI_CSV.replace("2,1,no", "2,7,no")))
     with pytest.raises(datasets.DataIntegrityError, match="'group'.*coded categories: '7'"):
         cu.load("mini")
-    datasets._read_descriptor.cache_clear()
 
 
-def test_column_missing_from_file_is_named(tmp_path, monkeypatch):
-    folder = _write_package(tmp_path / "data", MINI_CSV.replace("score", "scor"))
-    monkeypatch.setenv(datasets.ENV_VAR, str(folder))
-    datasets._read_descriptor.cache_clear()
-    datasets._checked.cache_clear()
+def test_column_missing_from_file_is_named(tmp_path, use_package):
+    use_package(_write_package(tmp_path / "data", MINI_CSV.replace("score", "scor")))
     with pytest.raises(datasets.DataIntegrityError, match=r"missing columns \['score'\], unexpected columns \['scor'\]"):
         cu.load("mini")
-    datasets._read_descriptor.cache_clear()
 
 
 def test_missing_descriptor_says_where_it_looked(tmp_path, monkeypatch):
@@ -243,8 +239,7 @@ def test_loading_works_with_network_sockets_disabled(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    datasets._read_descriptor.cache_clear()
-    datasets._checked.cache_clear()
+    _clear_caches()
     for name in cu.list_datasets().index:
         assert len(cu.load(name)) > 0
     assert cu.verify()["ok"].all()
