@@ -356,3 +356,23 @@ def test_on_synthetic_survey_weights_matter_and_fast():
     assert r["estimate"] < data["AMDEYR"].mean()  # young adults (more depression) are oversampled
     assert list(by.index) == ["18-25", "26-34", "35-49", "50-64", "65+"]
     assert elapsed < 1.0
+
+
+def test_total_with_lonely_psu_centres_at_the_average_psu_total():
+    # R survey:::onestage with survey.lonely.psu = "adjust": a lonely PSU's total is centred at
+    # colSums(x) / (number of PSUs in the design), not at 0.  By hand for this design:
+    # PSU totals of w*y: stratum 1 -> 1, 0, 1; stratum 2 -> 2, 0; stratum 3 (lonely) -> 0; total 4.
+    # stratum 1: (1/9 + 4/9 + 1/9) * 3/2 = 1; stratum 2: (1 + 1) * 2/1 = 4;
+    # stratum 3: (0 - 4/6)**2 = 4/9  ->  variance 49/9, SE 7/3.
+    df = pd.DataFrame({"y": [1, 0, 1, 1, 0, 0], "w": [1, 2, 1, 2, 1, 2],
+                       "h": [1, 1, 1, 2, 2, 3], "psu": [1, 2, 3, 1, 2, 3]})
+    r = SurveyDesign(df, weight="w", strata="h", psu="psu", single_psu="center").total("y")
+    assert r["estimate"] == pytest.approx(4.0)
+    assert r["se"] == pytest.approx(7 / 3, rel=1e-12)
+
+
+def test_infinite_outcome_is_an_error(small):
+    design = SurveyDesign(small.assign(y=[1.0, np.inf, 3.0, 4.0, 5.0, 6.0]), weight="w", strata="h", psu="p")
+    for estimate in (design.mean, design.total):
+        with pytest.raises(SurveyDesignError, match=r"outcome 'y' has 1 infinite value\(s\) \(rows 1\)"):
+            estimate("y")

@@ -259,6 +259,15 @@ class SurveyDesign:
                 f"{_rows(missing, values.index)}). Pass na_rm=True to estimate from the respondents with a "
                 "value (they are then a domain of the design, and the result's n and n_missing say how many)."
             )
+        if (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+                and not isinstance(values.dtype, pd.CategoricalDtype)):
+            infinite = np.isinf(values.astype("float64").to_numpy(na_value=np.nan))
+            if infinite.any():
+                raise SurveyDesignError(
+                    f"outcome {column!r} has {int(infinite.sum())} infinite value(s) (rows "
+                    f"{_rows(infinite, values.index)}); an infinite value has no mean. Check how the column "
+                    "was computed (e.g. a division by zero) and recode those rows to a value or to missing."
+                )
         return ~missing & (self._w > 0)
 
     # ------------------------------------------------------------ core maths
@@ -273,7 +282,10 @@ class SurveyDesign:
         scale = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1), 1.0)[self._psu_stratum]
         lonely_psu = n_h[self._psu_stratum] == 1
         if self.single_psu == "center":
-            dev = np.where(lonely_psu, totals, dev)
+            # R's 'adjust': centre a lonely PSU at the average PSU total of the whole design
+            # (colSums(x) / all PSUs in survey:::onestage), which is 0 only when the influence
+            # values sum to zero (means, proportions) -- not for totals.
+            dev = np.where(lonely_psu, totals - totals.sum() / self.n_psu, dev)
         else:  # remove (fail never gets here)
             dev = np.where(lonely_psu, 0.0, dev)
         return float(np.sum(scale * dev**2))
