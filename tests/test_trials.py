@@ -364,3 +364,21 @@ def test_non_numeric_outcome_is_refused(small):
 def test_not_a_dataframe():
     with pytest.raises(TypeError, match="pandas DataFrame"):
         trials.mean_difference([1, 2, 3], "y", "arm", treatment="B", control="A")
+
+
+@pytest.mark.parametrize("call", [
+    lambda: trials.power(0.5, 64, ratio=-1),
+    lambda: trials.power(0.5, 64, ratio=0),
+    lambda: trials.sample_size_binary(0.3, 0.5, ratio=0),
+    lambda: trials.sample_size_binary(0.3, 0.5, ratio=-2),
+])
+def test_power_and_binary_sample_size_reject_a_non_positive_ratio(call):
+    # before: power() raised a bare ZeroDivisionError and sample_size_binary(ratio=0) planned 0 treated
+    with pytest.raises(ValueError, match=r"ratio \(n_treatment / n_control\) must be positive"):
+        call()
+
+
+def test_long_format_names_a_missing_keep_column():
+    df = pd.DataFrame({"pid": [1, 2], "m2": [10, 12]})
+    with pytest.raises(KeyError, match=r"no column 'arm' \(the column to keep\)"):
+        trials.long_format(df, {"m2": 2}, id="pid", keep=["arm"])

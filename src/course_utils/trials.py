@@ -675,6 +675,9 @@ def long_format(
     """
     data = _frame(data)
     _column(data, id, "participant id")
+    keep = [keep] if isinstance(keep, str) else list(keep)
+    for name in keep:
+        _column(data, name, "column to keep")
     if not visits:
         raise ValueError('visits maps each repeated-measure column to its time, e.g. {"bdi_2m": 2}')
     pieces = []
@@ -1003,6 +1006,16 @@ def _check_effect(effect: float) -> float:
     return abs(v)
 
 
+def _check_ratio(ratio: Any) -> float:
+    try:
+        v = float(ratio)
+    except (TypeError, ValueError):
+        raise TypeError(f"ratio (n_treatment / n_control) must be a number, got {ratio!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise ValueError(f"ratio (n_treatment / n_control) must be positive, got {ratio!r}")
+    return v
+
+
 def sample_size(
     effect_size: float,
     *,
@@ -1075,6 +1088,7 @@ def power(effect_size: float, n_per_arm: int, *, alpha: float = 0.05, ratio: flo
     from statsmodels.stats.power import TTestIndPower
 
     d = _check_effect(effect_size)
+    ratio = _check_ratio(ratio)
     if isinstance(n_per_arm, bool) or not float(n_per_arm) >= 2:
         raise ValueError(f"n_per_arm must be at least 2, got {n_per_arm!r}")
     return float(TTestIndPower().power(effect_size=d, nobs1=float(n_per_arm), alpha=_check_prob(alpha, "alpha"),
@@ -1105,6 +1119,7 @@ def sample_size_binary(
 
     p1 = _check_prob(p_treatment, "p_treatment")
     p0 = _check_prob(p_control, "p_control")
+    ratio = _check_ratio(ratio)
     if p1 == p0:
         raise ValueError("p_treatment equals p_control: there is no difference to detect")
     h = abs(float(proportion_effectsize(p1, p0)))
