@@ -391,3 +391,9 @@ def test_ipw_and_standardisation_agree_when_model_is_saturated(small):
     )
     assert s["estimate"] == pytest.approx(by_hand, abs=1e-10)
     assert w["estimate"] == pytest.approx(by_hand, abs=1e-10)
+
+
+def test_weight_diagnostics_with_one_treatment_group_is_a_clear_error():
+    # before: numpy's "zero-size array to reduction operation minimum which has no identity"
+    with pytest.raises(causal.CausalInputError, match="treatment has no untreated people"):
+        causal.weight_diagnostics([1.0, 2.0, 3.0], [1, 1, 1])

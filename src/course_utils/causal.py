@@ -1039,6 +1039,12 @@ def weight_diagnostics(weights: Any, treatment: Any = None, *, threshold: float 
         if not set(np.unique(a).tolist()) <= {0.0, 1.0}:
             raise CausalInputError("treatment must be coded 0/1")
         groups |= {"treated": a == 1, "untreated": a == 0}
+        for name in ("treated", "untreated"):
+            if not groups[name].any():
+                raise CausalInputError(
+                    f"treatment has no {name} people (all {a.size} values are {int(a[0])}); IP weights compare "
+                    "two groups — check that the treatment column is the one the weights were built for"
+                )
     rows = []
     for name, mask in groups.items():
         x = w[mask]
