@@ -382,3 +382,10 @@ def test_long_format_names_a_missing_keep_column():
     df = pd.DataFrame({"pid": [1, 2], "m2": [10, 12]})
     with pytest.raises(KeyError, match=r"no column 'arm' \(the column to keep\)"):
         trials.long_format(df, {"m2": 2}, id="pid", keep=["arm"])
+
+
+def test_infinite_outcome_is_refused_not_counted_as_missing(small):
+    # before: the infinite value was silently dropped and reported as a missing outcome
+    bad = small.assign(y=[1.0, np.inf, 3, 2, 3, 5])
+    with pytest.raises(TrialDataError, match=r"column 'y' has 1 infinite value\(s\) \(rows 1\)"):
+        trials.mean_difference(bad, "y", "arm", treatment="B", control="A")

@@ -168,6 +168,13 @@ def _numeric(series: pd.Series, name: str) -> np.ndarray:
 
 def _outcome(data: pd.DataFrame, outcome: str, t: np.ndarray, c: np.ndarray, labels: tuple[Any, Any]) -> np.ndarray:
     y = _numeric(_column(data, outcome, "outcome"), outcome)
+    infinite = np.isinf(y) & (t | c)
+    if infinite.any():
+        raise TrialDataError(
+            f"column {outcome!r} has {int(infinite.sum())} infinite value(s) (rows "
+            f"{', '.join(map(str, data.index[infinite][:5]))}); an infinite outcome is not a missing one. "
+            "Check how the column was computed and recode those rows to a value or to missing."
+        )
     for mask, label in ((t, labels[0]), (c, labels[1])):
         if not np.isfinite(y[mask]).any():
             raise TrialDataError(
