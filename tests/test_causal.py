@@ -210,6 +210,17 @@ def test_mantel_haenszel_rabbits_matches_r_help_page():
     assert r["n_strata"] == 5 and r["n_strata_used"] == 3  # levels 1/8 and 4 have only one outcome
 
 
+def test_mantel_haenszel_degenerate_strata_are_a_clear_error():
+    # exposure identical to outcome: b = c = 0 in every stratum, so the pooled OR would be infinite
+    df = pd.DataFrame({"e": [1, 1, 0, 0, 1, 0] * 2, "s": ["a"] * 6 + ["b"] * 6})
+    df["y"] = df["e"]
+    with pytest.raises(CausalInputError, match=r"odds ratio is infinite: the product b·c .* is 0 in every stratum"):
+        causal.mantel_haenszel(df, "e", "y", "s")
+    df["y"] = 1 - df["e"]
+    with pytest.raises(CausalInputError, match=r"odds ratio is zero: the product a·d"):
+        causal.mantel_haenszel(df, "e", "y", "s")
+
+
 def test_stratum_odds_ratios_ucb_match_epir(ucb):
     s = causal.stratum_odds_ratios(ucb, "female", "admitted", "dept", weight="count")
     # [epiR] OR.strata.wald (women vs men), departments A-F

@@ -389,3 +389,21 @@ def test_infinite_outcome_is_refused_not_counted_as_missing(small):
     bad = small.assign(y=[1.0, np.inf, 3, 2, 3, 5])
     with pytest.raises(TrialDataError, match=r"column 'y' has 1 infinite value\(s\) \(rows 1\)"):
         trials.mean_difference(bad, "y", "arm", treatment="B", control="A")
+
+
+def test_mixed_model_refuses_a_fit_that_did_not_converge(btheb_long, monkeypatch):
+    # statsmodels can end with converged=False without a ConvergenceWarning; that fit must not be
+    # reported as a result. Simulate it by making every fit report non-convergence.
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    real_fit = MixedLM.fit
+
+    def unconverged(self, *args, **kwargs):
+        result = real_fit(self, *args, **kwargs)
+        result.converged = False
+        return result
+
+    monkeypatch.setattr(MixedLM, "fit", unconverged)
+    with pytest.raises(trials.TrialDataError, match="did not converge .*converged=False"):
+        trials.mixed_model(btheb_long, "bdi", "treatment", subject="patient_id", time="month",
+                           covariates=["bdi_pre"], **BTHEB_ARMS)

@@ -499,6 +499,17 @@ def mantel_haenszel(
             "about the association; use fewer or coarser strata"
         )
     used = tables[keep]
+    totals = used.sum(axis=(1, 2))
+    concordant = (used[:, 0, 0] * used[:, 1, 1] / totals).sum()
+    discordant = (used[:, 0, 1] * used[:, 1, 0] / totals).sum()
+    if concordant == 0 or discordant == 0:
+        which = "a·d" if concordant == 0 else "b·c"
+        raise CausalInputError(
+            f"the Mantel–Haenszel odds ratio is {'zero' if concordant == 0 else 'infinite'}: the product {which} "
+            "of the 2×2 table is 0 in every stratum (for example the exposure and outcome columns hold the same "
+            "values, or one combination never occurs). Check the coding of the two columns, and report the "
+            "stratum counts (stratum_odds_ratios) instead of a pooled ratio"
+        )
     st = StratifiedTable(np.moveaxis(used, 0, -1))
     low, high = st.oddsratio_pooled_confint()
     null = st.test_null_odds(correction=True)

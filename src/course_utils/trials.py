@@ -774,6 +774,11 @@ def mixed_model(
                     f"the mixed model did not converge ({exc}); simplify it (fewer covariates) or check "
                     "that each participant has a stable id"
                 ) from exc
+        if not fit.converged:
+            raise TrialDataError(
+                "the mixed model did not converge (statsmodels reports converged=False); simplify it "
+                "(fewer covariates) or check that each participant has a stable id"
+            )
     names = ["const", "treated", time, *cov_names]
     crit = critical_value()
     results = {}
