@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import IN_CI, chromium_path, lesson_paths, read_nb, snapshot_notebooks
-from course_utils import build
+import course_build as build
 from test_site import figure_count
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -20,8 +20,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from conftest import ROOT, cell_label, lesson_params, lesson_paths, read_nb, rel, snapshot_notebooks
-from course_utils import build
-from course_utils.build import BuildError, student_notebook, student_source
+import course_build as build
+from course_build import BuildError, student_notebook, student_source
 
 # --------------------------------------------------------------------------- the transform
 

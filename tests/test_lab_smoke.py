@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NOTEBOOKS, ROOT, lesson_paths, read_nb
-from course_utils.build import has_solution, is_check_cell
+from course_build import has_solution, is_check_cell
 
 pytestmark = pytest.mark.slow
 

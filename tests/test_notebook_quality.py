@@ -29,7 +29,7 @@ import pytest
 
 from conftest import ROOT, TEMPLATE, cell_label, lesson_params, read_nb, rel
 from course_utils import plots
-from course_utils.build import SOLUTION_BEGIN, has_solution, is_check_cell
+from course_build import SOLUTION_BEGIN, has_solution, is_check_cell
 
 FIGURE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
 CAPTION = re.compile(r"^\*\*Figure (\d+)([a-z]?)\.\*\*")

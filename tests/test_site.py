@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import ROOT, lesson_params, lesson_paths, read_nb, rel, snapshot_notebooks
-from course_utils import build
+from course_build import site as build
 
 FIGURE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
 

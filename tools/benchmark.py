@@ -54,7 +54,7 @@ import importlib, pkgutil
 import course_utils as cu
 from course_utils import check, plots
 for _m in pkgutil.walk_packages(cu.__path__, "course_utils."):
-    if _m.name != "course_utils.build" and not _m.name.endswith("__main__"):
+    if not _m.name.endswith("__main__"):
         importlib.import_module(_m.name)
 import numpy, pandas, scipy.stats, statsmodels.api, matplotlib.pyplot, seaborn
 plots.set_style()

@@ -21,7 +21,7 @@ a fingerprint of what produced its stored outputs:
 
 * ``uv.lock`` -- every package version (hash of the lock file);
 * ``course_utils`` -- one hash per module in ``src/course_utils/**/*.py``
-  (except :data:`NOT_USED_BY_LESSONS`: the edition/site builder, which no lesson runs);
+  (except :data:`NOT_USED_BY_LESSONS`; the build tools live in ``course_build``, outside it);
 * ``datapackage`` -- ``datasets/datapackage.json``, which holds the sha256 of every data file;
 * ``code`` -- the notebook's own code cells.
 
@@ -50,7 +50,7 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (kratom-evidence cour
 #: Where the fingerprint lives in ``notebook.metadata``.
 METADATA_KEY = "course"
 #: Modules left out of the fingerprint because no lesson executes them (maintainer tooling).
-NOT_USED_BY_LESSONS = ("build.py",)
+NOT_USED_BY_LESSONS: tuple[str, ...] = ()
 
 
 def md(source: str) -> nbformat.NotebookNode:

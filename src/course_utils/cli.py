@@ -70,11 +70,11 @@ def _add_build_commands(commands: argparse._SubParsersAction) -> None:
     """``course build ...`` (student edition, website), added when the builders exist."""
     import importlib.util
 
-    if importlib.util.find_spec("course_utils.build") is None:
+    if importlib.util.find_spec("course_build") is None:
         return
-    from course_utils import build
+    from course_build.cli import add_cli
 
-    build.add_cli(commands)
+    add_cli(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,3 @@
+from course_build.cli import main
+
+raise SystemExit(main())
