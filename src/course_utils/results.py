@@ -244,6 +244,7 @@ def from_ratio_log_ci(
     n: float | None = None,
     *,
     level: float = LEVEL,
+    name: str | None = None,
     **extra: object,
 ) -> pd.Series:
     """A ratio (odds ratio, risk ratio) from its log-scale estimate and SE.
@@ -259,6 +260,8 @@ def from_ratio_log_ci(
         Observations behind the estimate.
     level : float
         Confidence level.
+    name : str, optional
+        The Series' name (defaults to ``attrs["measure"]``).
     **extra
         As in :func:`make_result`.
 
@@ -276,13 +279,19 @@ def from_ratio_log_ci(
     'log'
     """
     crit = critical_value(None, level)
-    extra.setdefault("se_scale", "log")
-    return make_result(
+    result = make_result(
         math.exp(log_estimate),
         se=log_se,
         ci_low=math.exp(log_estimate - crit * log_se),
         ci_high=math.exp(log_estimate + crit * log_se),
         n=n,
         level=level,
-        **extra,
+        name=name,
     )
+    fields, meta = _split_extra(extra)
+    for key, value in fields.items():
+        result[key] = value
+    result.attrs.update({"se_scale": "log", **meta})
+    if name is None and isinstance(result.attrs.get("measure"), str):
+        result.name = str(result.attrs["measure"])
+    return result
