@@ -184,7 +184,9 @@ def test_relapse_needs_four_consecutive_use_weeks_from_week_3():
 
 
 def test_bad_pattern_says_which_symbols_are_allowed():
-    with pytest.raises(ValueError, match=r"only \+ - \* o _"):
+    from course_utils._validate import CourseInputError
+
+    with pytest.raises(CourseInputError, match=r"only \+ - \* o _"):
         ctn0094.relapsed("--x-", "----")
     with pytest.raises(TypeError, match="string of weekly symbols"):
         ctn0094.relapsed(12, "----")  # type: ignore[arg-type]
