@@ -51,6 +51,18 @@ def _check_correlation(value: float) -> float:
 def expected_observed_correlation(correlation: float, reliability_x: float, reliability_y: float = 1.0) -> float:
     """The correlation expected between error-laden scores: ``correlation * sqrt(rel_x * rel_y)``.
 
+    Parameters
+    ----------
+    correlation : float
+        The true correlation, in (-1, 1).
+    reliability_x, reliability_y : float
+        The two scores' reliabilities, in (0, 1].
+
+    Returns
+    -------
+    float
+        The attenuated correlation.
+
     Examples
     --------
     >>> expected_observed_correlation(0.6, 1.0, 1.0)
@@ -134,6 +146,19 @@ def attenuation_curve(
         Indexed by ``reliability`` with ``true_correlation``, ``expected``
         (Spearman's formula), ``mean_observed``, ``q05`` and ``q95`` (5th and
         95th percentiles of the observed correlation across replications).
+
+    Parameters
+    ----------
+    reliabilities : sequence of float
+        Reliabilities in (0, 1] to simulate, the same for both scores.
+    correlation : float
+        The true correlation between the two traits, in (-1, 1).
+    n : int
+        People per replication.
+    replications : int
+        Replications per reliability.
+    seed : int, optional
+        Seed for :func:`course_utils.seeding.rng` (default: the course seed).
 
     Examples
     --------

@@ -266,6 +266,16 @@ def nsduh_like_dag(kratom_effect: float = 0.0) -> list[tuple[str, str, float | N
     Coefficients are on the log-odds scale of the effect (``None`` for the
     age-group effects, which differ by group, and for structural links).
 
+    Parameters
+    ----------
+    kratom_effect : float
+        The true effect of kratom use on depression, log-odds scale (0 = none).
+
+    Returns
+    -------
+    list of (str, str, float or None)
+        One edge per arrow; the coefficient is None where the arrow has no single number.
+
     Examples
     --------
     >>> edges = nsduh_like_dag(kratom_effect=0.4)
@@ -277,6 +287,16 @@ def nsduh_like_dag(kratom_effect: float = 0.0) -> list[tuple[str, str, float | N
 
 def nsduh_like_graph(kratom_effect: float = 0.0) -> "nx.DiGraph":
     """The causal diagram as a :class:`networkx.DiGraph` (edge attribute ``coef``), ready to draw.
+
+    Parameters
+    ----------
+    kratom_effect : float
+        The true effect of kratom use on depression, log-odds scale (0 = none).
+
+    Returns
+    -------
+    networkx.DiGraph
+        The diagram; each edge's ``coef`` attribute holds its coefficient.
 
     Examples
     --------

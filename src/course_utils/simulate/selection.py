@@ -361,6 +361,17 @@ def two_directions(
     pandas.DataFrame
         ``world``, ``kratom`` (0/1), ``depression`` (0/1); ``n`` rows per world.
 
+    Parameters
+    ----------
+    n : int
+        People in each world.
+    seed : int, optional
+        Seed for :func:`course_utils.seeding.rng`.
+    p_kratom : float
+        Share who use kratom.
+    p_depression_if_kratom, p_depression_if_no_kratom : float
+        Shares with depression among users and non-users (the same 2×2 table in both worlds).
+
     Examples
     --------
     >>> df = two_directions(2_000, seed=1)

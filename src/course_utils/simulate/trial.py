@@ -294,6 +294,17 @@ def observational(
         ``followup`` (no dropout here), and ``attrs`` with the true effect,
         the call, the DAG and ``synthetic=True``.
 
+    Parameters
+    ----------
+    n : int
+        People in the comparison.
+    effect : float
+        The true effect of the treatment on the follow-up score, in points.
+    confounding : float
+        How strongly the unmeasured trait drives both the choice and the outcome (0 = none).
+    seed : int, optional
+        Seed for :func:`course_utils.seeding.rng`.
+
     Examples
     --------
     >>> df = observational(400, effect=-3.0, seed=1)
