@@ -114,6 +114,12 @@ def _rows(mask: np.ndarray | pd.Series, index: pd.Index, limit: int = 5) -> str:
     return shown + (", ..." if len(labels) > limit else "")
 
 
+def _label(value: object) -> str:
+    """A code as a learner typed it (``148``, not ``np.int64(148)``)."""
+    item = value.item() if isinstance(value, np.generic) else value
+    return repr(item)
+
+
 def _as_list(columns: Columns, role: str) -> list[str]:
     if columns is None:
         return []
@@ -302,7 +308,7 @@ class SurveyDesign:
             where = sorted(self.data.loc[p.to_numpy() == first, self.strata].unique().tolist(), key=str)
             raise SurveyDesignError(
                 f"{len(shared)} PSU code(s) of {col!r} appear in more than one stratum of {self.strata!r} (PSU "
-                f"{first!r} is in strata {', '.join(map(str, where[:5]))}). A PSU is drawn within one stratum. If "
+                f"{_label(first)} is in strata {', '.join(map(str, where[:5]))}). A PSU is drawn within one stratum. If "
                 f"{col!r} numbers the PSUs within each stratum (as NSDUH's VEREP = 1, 2 does), pass nest=True; "
                 "otherwise check the strata and psu columns."
             )
