@@ -231,9 +231,9 @@ def rao_scott(design: SurveyDesign, row: str, column: str, *, dropna: bool) -> p
     f_stat = pearson / trace
     ddf = d0 * design.df
     p_value = float(stats.f.sf(f_stat, d0, ddf))
-    out = make_result(f_stat, se=math.nan, ci_low=math.nan, ci_high=math.nan, n=int(keep.sum()),
-                      name=f"{row} x {column}", ndf=d0, ddf=ddf, p_value=p_value, pearson=pearson,
-                      deff_mean=trace / delta.shape[0], n_dropped=float(missing.sum()))
+    out = pd.Series({"statistic": f_stat, "ndf": d0, "ddf": ddf, "p_value": p_value, "pearson": pearson,
+                     "deff_mean": trace / delta.shape[0], "n": float(keep.sum()), "n_dropped": float(missing.sum())},
+                    dtype="float64", name=f"{row} x {column}")
     out.attrs.update({"method": "Pearson's X^2 with the Rao-Scott second-order correction (R svychisq, 'F')",
                       "measure": "F statistic"})
-    return out.rename({"estimate": "statistic"})
+    return out
