@@ -203,7 +203,7 @@ def test_two_stage_sample_as_ultimate_clusters():
     # svymean(~enroll, dclus2f, deff = TRUE, na.rm = TRUE) -> 526.262642 SE 82.004535 DEff 6.39971
     data = pd.read_csv(DATA / "apiclus2.csv")
     design = SurveyDesign(data, weight="pw", psu="dnum")
-    with pytest.warns(UserWarning, match="6 row"):
+    with pytest.warns(UserWarning, match=r"left out 6 of 126 rows with missing values in .enroll."):
         r = design.mean("enroll", dropna=True)
     assert design.df == 39
     assert close(r["estimate"], 526.262642) and close(r["se"], 82.004535) and close(r["deff"], 6.39971)
@@ -213,7 +213,7 @@ def test_two_stage_sample_as_ultimate_clusters():
 def test_missing_outcome_with_dropna(dclus1, apiclus1):
     # svymean(~avg.ed, dclus1, na.rm = TRUE, deff = TRUE) -> 2.62152865 SE 0.10645956 DEff 4.42561
     # sum(is.na(apiclus1$avg.ed)) -> 26
-    with pytest.warns(UserWarning, match=r"dropna=True: 26 row\(s\) left out"):
+    with pytest.warns(UserWarning, match=r"left out 26 of 183 rows with missing values in 'avg.ed' \(26 rows\) \(dropna=True\)"):
         r = dclus1.mean("avg.ed", dropna=True)
     assert close(r["estimate"], 2.62152865) and close(r["se"], 0.10645956) and close(r["deff"], 4.42561)
     assert r["n"] == 183 - 26 and r["n_dropped"] == 26
@@ -321,9 +321,9 @@ def test_proportion_of_a_score_is_refused(small):
 def test_missing_outcome_values_raise_unless_dropna(small):
     data = small.assign(y=[1.0, np.nan, 3.0, 4.0, 5.0, 6.0])
     design = SurveyDesign(data, weight="w", strata="h", psu="p", nest=True)
-    with pytest.raises(SurveyDesignError, match=r"'y' has 1 missing value\(s\) \(rows 1\)\. Pass dropna=True"):
+    with pytest.raises(SurveyDesignError, match=r"missing values in 'y' \(1 row\); pass dropna=True to analyse the 5 complete"):
         design.mean("y")
-    with pytest.warns(UserWarning, match=r"1 row\(s\) left out because 'y' has 1 missing"):
+    with pytest.warns(UserWarning, match=r"left out 1 of 6 rows with missing values in 'y'"):
         r = design.mean("y", dropna=True)
     assert r["n"] == 5 and r["n_dropped"] == 1
 
@@ -443,7 +443,7 @@ def test_two_stage_design_with_fpc(dclus2):
     r = dclus2.mean("api00")
     assert close(r["estimate"], 670.8118081181, rel=1e-10) and close(r["se"], 30.0990273768, rel=1e-10)
     assert dclus2.df == 39
-    with pytest.warns(UserWarning, match="6 row"):
+    with pytest.warns(UserWarning, match="left out 6 of 126 rows"):
         total = dclus2.total("enroll", dropna=True)
     assert close(total["estimate"], 2639272.93, rel=1e-10) and close(total["se"], 799637.773648, rel=1e-10)
 
@@ -664,9 +664,9 @@ def test_glm_logistic_nhanes_with_dropped_rows(dnhanes):
     #   RIAGENDR 0.2127604952033 0.0846125715719 p 3.30643066855e-02
     # exp(confint(b2, ddf = degf(dnh))) -> RIAGENDR 1.03395355403319 1.4801317943670 ;
     #   agecat(39,59] 11.68089148413589 52.8134856510217
-    with pytest.raises(SurveyDesignError, match=r"'HI_CHOL' has 745 missing value\(s\).*Pass dropna=True"):
+    with pytest.raises(SurveyDesignError, match=r"missing values in 'HI_CHOL' \(745 rows\); pass dropna=True"):
         dnhanes.glm("HI_CHOL ~ race + agecat + RIAGENDR", family="binomial")
-    with pytest.warns(UserWarning, match="745 row"):
+    with pytest.warns(UserWarning, match="left out 745 of 8591 rows"):
         fit = dnhanes.glm("HI_CHOL ~ race + agecat + RIAGENDR", family="binomial", dropna=True, df="residual")
     assert (fit["df"] == 9).all() and (fit["n_dropped"] == 745).all() and (fit["n"] == 8591 - 745).all()
     terms = ["Intercept", "race[T.3]", "agecat[T.(39,59]]", "RIAGENDR"]
@@ -726,7 +726,7 @@ def test_ratio_against_r(dclus1, dstrat, dclus2, dnhanes):
     assert close(s["estimate"], 0.8369568869, rel=1e-9) and close(s["se"], 0.007970259044, rel=1e-9)
     assert close(s["ci_low"], 0.821238906185, rel=1e-10) and close(s["ci_high"], 0.852674867696, rel=1e-10)
     # svyratio(~api.stu, ~enroll, dclus2, na.rm = TRUE) -> 0.8197370421 SE 0.01885056331
-    with pytest.warns(UserWarning, match="6 row"):
+    with pytest.warns(UserWarning, match="left out 6 of 126 rows"):
         c = dclus2.ratio("api.stu", "enroll", dropna=True)
     assert close(c["estimate"], 0.8197370421, rel=1e-9) and close(c["se"], 0.01885056331, rel=1e-9)
     assert c["n_dropped"] == 6
@@ -766,7 +766,7 @@ def test_chisq_rao_scott_against_r(dclus1, dstrat, dnhanes):
     assert s["ddf"] == pytest.approx(197.0) and close(s["p_value"], 0.09012040139, rel=1e-8)
     # svychisq(~race + HI_CHOL, dnh) (na.rm = TRUE) -> F 3.151338622 ; ndf 1.922976679 ddf 30.767626871 ;
     #   p 0.05867474369
-    with pytest.warns(UserWarning, match="745 row"):
+    with pytest.warns(UserWarning, match="left out 745 of 8591 rows"):
         n = dnhanes.chisq("race", "HI_CHOL", dropna=True)
     assert close(n["statistic"], 3.151338622, rel=1e-9)
     assert close(n["ndf"], 1.922976679, rel=1e-9) and close(n["ddf"], 30.767626871, rel=1e-9)
@@ -782,3 +782,14 @@ def test_chisq_bad_inputs(dstrat, small):
         SurveyDesign(small.assign(one="a"), weight="w").chisq("one", "cat")
     with pytest.raises(SurveyColumnError, match="row column 'award' is not in the data"):
         dstrat.chisq("award", "stype")
+
+
+def test_errors_belong_to_the_course_validation_kit(small):
+    from course_utils._validate import CourseInputError
+    from course_utils.nsduh import NsduhReadError
+
+    assert issubclass(SurveyDesignError, CourseInputError) and issubclass(NsduhReadError, CourseInputError)
+    with pytest.raises(CourseInputError):
+        SurveyDesign(small, weight="W")  # a SurveyColumnError: both a KeyError and a CourseInputError
+    with pytest.raises(KeyError):
+        SurveyDesign(small, weight="W")

@@ -83,6 +83,8 @@ from typing import Union
 import numpy as np
 import pandas as pd
 
+from course_utils._validate import CourseInputError
+
 __all__ = [
     "read_puf",
     "design_columns",
@@ -123,7 +125,7 @@ RecodeMap = Mapping[Code, Union[int, float, None]]
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-class NsduhReadError(ValueError):
+class NsduhReadError(CourseInputError):
     """The file, the year or the item names do not fit; the message says what to do."""
 
 

@@ -74,6 +74,7 @@ import numpy as np
 import pandas as pd
 
 from course_utils._survey_variance import Stage, Stages, factorize, stage_from_codes
+from course_utils._validate import CourseInputError, handle_missing
 from course_utils.results import critical_value, make_result, result_frame
 
 __all__ = ["SurveyDesign", "SurveyDesignError", "SurveyColumnError", "SINGLE_PSU_OPTIONS"]
@@ -91,12 +92,12 @@ Columns = str | Sequence[str] | None
 Group = tuple[Hashable, np.ndarray]
 
 
-class SurveyDesignError(ValueError):
+class SurveyDesignError(CourseInputError):
     """The survey design (weights, strata, PSUs, fpc) cannot support the requested estimate."""
 
 
-class SurveyColumnError(KeyError):
-    """A column named in a survey call is not in the data."""
+class SurveyColumnError(CourseInputError, KeyError):
+    """A column named in a survey call is not in the data (a ``KeyError`` and a ``CourseInputError``)."""
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return str(self.args[0])
@@ -455,14 +456,8 @@ class SurveyDesign:
                         "was computed (e.g. a division by zero) and recode those rows to a value or to missing."
                     )
         if counts:
-            listed = ", ".join(f"{name!r} has {k} missing value(s)" for name, k in counts.items())
-            if not dropna:
-                raise SurveyDesignError(
-                    f"{listed} (rows {_rows(missing, self.data.index)}). Pass dropna=True to analyse complete "
-                    "cases (they are then a domain of the design, and the result's n and n_dropped say how many)."
-                )
-            warnings.warn(f"dropna=True: {int(missing.sum())} row(s) left out because {listed}; the result's "
-                          "n_dropped records it", UserWarning, stacklevel=3)
+            # the course's one missing-value policy (course_utils._validate): raise, or drop with a warning
+            handle_missing(pd.DataFrame(columns), list(columns), dropna, "the survey", error=SurveyDesignError)
         return ~missing & (self._w > 0), missing
 
     def _df(self, rows: np.ndarray, rule: DfRule | str) -> int:
