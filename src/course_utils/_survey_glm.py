@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import math
 import tokenize
-import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -89,10 +88,10 @@ def fit_glm(design: SurveyDesign, formula: str, family: str, *, odds_ratios: boo
     keep, missing = design._missing({c: data[c] for c in columns}, dropna)
     used = np.flatnonzero(keep)
     frame = _plain(data.iloc[used][columns])
-    import statsmodels.api as sm
     import statsmodels.formula.api as smf
+    from statsmodels.genmod import families
 
-    fam = sm.families.Gaussian() if family == "gaussian" else sm.families.Binomial()
+    fam = families.Gaussian() if family == "gaussian" else families.Binomial()
     w = design._w[used]
     w = w / w.mean()  # R's rescale = TRUE: same estimates and SEs, better numerics
     try:
@@ -108,15 +107,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str, *, odds_ratios: boo
         )
     x = np.asarray(model.exog, dtype="float64")
     names = list(model.exog_names)
-    if np.linalg.matrix_rank(x) < x.shape[1]:
-        raise SurveyDesignError(
-            f"the model {formula!r} cannot be estimated: some terms are redundant or a category is empty in the "
-            "rows with a positive weight; drop or merge them"
-        )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = model.fit(maxiter=100, tol=1e-12)
-    beta = np.asarray(result.params, dtype="float64")
+    beta = _solve_weighted(x, y, w, family, formula)
     eta = x @ beta
     mu = eta if family == "gaussian" else 1.0 / (1.0 + np.exp(-eta))
     if family == "binomial" and (np.any(mu < 1e-10) or np.any(mu > 1 - 1e-10)):
@@ -165,6 +156,39 @@ def fit_glm(design: SurveyDesign, formula: str, family: str, *, odds_ratios: boo
         + " regression, Taylor-linearised SEs (R svyglm)",
     })
     return out
+
+
+def _solve_weighted(x: np.ndarray, y: np.ndarray, w: np.ndarray, family: str, formula: str) -> np.ndarray:
+    """Weighted least squares, or weighted logistic regression by Newton's method (= IRLS, canonical link)."""
+    from course_utils.survey import SurveyDesignError
+
+    def information(weights: np.ndarray) -> np.ndarray:
+        return x.T @ (x * weights[:, None])
+
+    redundant = SurveyDesignError(
+        f"the model {formula!r} cannot be estimated: some terms are redundant or a category is empty in the "
+        "rows with a positive weight; drop or merge them"
+    )
+    info = information(w)
+    scale = np.sqrt(np.diag(info))
+    if np.any(scale == 0) or np.linalg.cond(info / np.outer(scale, scale)) > 1e12:
+        raise redundant
+    if family == "gaussian":
+        return np.linalg.solve(info, x.T @ (w * y))
+    beta = np.zeros(x.shape[1])
+    for _ in range(100):
+        eta = np.clip(x @ beta, -700, 700)
+        mu = 1.0 / (1.0 + np.exp(-eta))
+        step = np.linalg.solve(information(w * mu * (1.0 - mu)), x.T @ (w * (y - mu)))
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-12 * (1.0 + np.max(np.abs(beta))):
+            return beta
+        if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 1e6:
+            break
+    raise SurveyDesignError(
+        f"the logistic model {formula!r} did not converge: the data are (nearly) separated, a covariate pattern "
+        "predicting the outcome with certainty. Merge sparse categories or simplify the model."
+    )
 
 
 def _close_hint(name: str, data: pd.DataFrame) -> str:

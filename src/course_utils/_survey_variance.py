@@ -48,6 +48,11 @@ class Stage:
             return np.where(np.isinf(self.population), 0.0, self.sampled / self.population)
 
 
+def _group_sums(codes: IntArray, values: FloatArray, k: int) -> FloatArray:
+    """Column sums of ``values`` (n x p) within the groups ``codes`` (0..k-1): k x p."""
+    return np.column_stack([np.bincount(codes, weights=values[:, j], minlength=k) for j in range(values.shape[1])])
+
+
 def _scale(stage: Stage) -> FloatArray:
     """Per-stratum multiplier f * n / (n - 1) (f alone for a single unit)."""
     f = 1.0 - stage.fraction
@@ -60,10 +65,8 @@ def _stage_variance(
 ) -> FloatArray:
     """sum over strata of weight_s * scale_s * sum_units (t - mean_s)(t - mean_s)'  (p x p)."""
     p = z.shape[1]
-    totals = np.zeros((stage.n_units, p))
-    np.add.at(totals, stage.unit, z)
-    sums = np.zeros((stage.n_strata, p))
-    np.add.at(sums, stage.unit_stratum, totals)
+    totals = _group_sums(stage.unit, z, stage.n_units)
+    sums = _group_sums(stage.unit_stratum, totals, stage.n_strata)
     n_s = stage.sampled
     means = sums / np.maximum(n_s, 1)[:, None]
     dev = totals - means[stage.unit_stratum]
