@@ -1,4 +1,10 @@
-"""Add the design-based adjusted odds ratio to lesson 05 (survey helper, issue 13)."""
+"""Add the design-based adjusted odds ratio to lesson 05 (survey helper, issue 13).
+
+Run from the repository root on a lesson 05 without section 4.1 (does nothing if it is there):
+    .venv/bin/python tools/survey_lesson05_cells.py
+then re-execute with tools/nbtools.py.  Cells are found by their text, so the edit survives
+other helpers' changes to other cells (cell ids are renumbered by nbtools execute).
+"""
 import sys
 from textwrap import dedent
 
@@ -9,17 +15,21 @@ from nbtools import code, md  # noqa: E402
 
 PATH = "notebooks/05_stratification_adjustment.ipynb"
 nb = nbformat.read(PATH, 4)
-cells = {c.id: c for c in nb.cells}
+if any("design.glm(" in c.source for c in nb.cells):
+    print("section 4.1 is already there")
+    raise SystemExit(0)
+KEYS = {"cell-00": "**Learning objectives.**", "cell-12": "Here we analyse the respondents without the survey weights",
+        "cell-24": "Adjusted for the full set, the odds ratio is", "cell-45": "## Key points"}
+cells = {key: next(c for c in nb.cells if text in c.source) for key, text in KEYS.items()}
 
 def replace(cell_id, old, new):
     src = cells[cell_id].source
     assert old in src, (cell_id, old)
     cells[cell_id].source = src.replace(old, new)
 
-replace("cell-00", "- say what a published adjusted odds ratio can and cannot tell us about kratom and depression.",
-        "- fit the adjusted model with the survey's weights, strata and PSUs, as published NSDUH analyses do, and\n"
-        "  say what the design changes;\n"
-        "- say what a published adjusted odds ratio can and cannot tell us about kratom and depression.")
+replace("cell-00", "- pick an adjustment set from a causal diagram and estimate an adjusted odds ratio by logistic regression;",
+        "- pick an adjustment set from a causal diagram and estimate an adjusted odds ratio by logistic regression,\n"
+        "  without and with the survey design (weights, strata, PSUs), and say what the design changes;")
 replace("cell-12", """Here we analyse the respondents without the survey weights, to keep the focus on confounding;
 lesson 02 showed how weights and design change an estimate. Every method below could be weighted.""",
 """Sections 2–5 analyse the respondents without the survey weights, to keep the focus on confounding.
@@ -70,7 +80,7 @@ new = [
 ]
 for i, cell in enumerate(new):
     cell.id = f"survey-design-{i + 1}"
-at = [c.id for c in nb.cells].index("cell-24") + 1
+at = nb.cells.index(cells["cell-24"]) + 1
 nb.cells[at:at] = new
 
 replace("cell-45", """- A confounder left out or measured badly leaves residual confounding""",
