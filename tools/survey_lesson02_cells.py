@@ -22,7 +22,7 @@ def cell_with(text: str) -> nbformat.NotebookNode:
 design_cell = cell_with('design = SurveyDesign(survey, weight="ANALWT2_C", strata="VESTR_C", psu="VEREP"')
 if "nest=True" not in design_cell.source:
     design_cell.source = design_cell.source.replace('psu="VEREP")', 'psu="VEREP", nest=True)')
-intro = cell_with("`SurveyDesign` takes the data and the names of the three design columns:")
+intro = cell_with("`SurveyDesign` takes the data and the names of the three design columns")
 if "nest=True" not in intro.source:
     intro.source = intro.source.replace(
         "`SurveyDesign` takes the data and the names of the three design columns:",
