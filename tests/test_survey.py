@@ -793,3 +793,22 @@ def test_errors_belong_to_the_course_validation_kit(small):
         SurveyDesign(small, weight="W")  # a SurveyColumnError: both a KeyError and a CourseInputError
     with pytest.raises(KeyError):
         SurveyDesign(small, weight="W")
+
+
+def test_single_unit_at_a_later_stage_matches_r():
+    # mu <- mu284[-c(6, 11), ]  # PSU id1 == 19 keeps one of its second-stage units (n2 = 5)
+    # d <- svydesign(id = ~id1 + id2, fpc = ~n1 + n2, data = mu)   (weights(d): n1/5 * n2/(units kept))
+    # svytotal(~y1, d) -> Error: Stratum (1.19) has only one PSU at stage 2
+    # options(survey.lonely.psu = "remove"); p(svytotal(~y1, d)) -> 14813.33333333 2378.05032187
+    # options(survey.lonely.psu = "adjust"); p(svytotal(~y1, d)) -> 14813.33333333 2447.71798484
+    #                                        p(svymean(~y1, d))  -> 43.56862745098 2.35835715783
+    data = pd.read_csv(DATA / "mu284.csv").drop(index=[5, 10]).reset_index(drop=True)
+    data["w2"] = data["n1"] / 5 * data["n2"] / data.groupby("id1")["id2"].transform("size")
+    with pytest.raises(SurveyDesignError, match=r"1 unit\(s\) of stage 1 have a single sampled unit at stage 2"):
+        SurveyDesign(data, weight="w2", psu=["id1", "id2"], fpc=["n1", "n2"])
+    remove = SurveyDesign(data, weight="w2", psu=["id1", "id2"], fpc=["n1", "n2"], single_psu="remove")
+    assert close(remove.total("y1")["estimate"], 14813.33333333, rel=1e-10)
+    assert close(remove.total("y1")["se"], 2378.05032187, rel=1e-10)
+    center = SurveyDesign(data, weight="w2", psu=["id1", "id2"], fpc=["n1", "n2"], single_psu="center")
+    assert close(center.total("y1")["se"], 2447.71798484, rel=1e-10)
+    assert close(center.mean("y1")["se"], 2.35835715783, rel=1e-10)
