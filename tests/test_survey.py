@@ -812,3 +812,22 @@ def test_single_unit_at_a_later_stage_matches_r():
     center = SurveyDesign(data, weight="w2", psu=["id1", "id2"], fpc=["n1", "n2"], single_psu="center")
     assert close(center.total("y1")["se"], 2447.71798484, rel=1e-10)
     assert close(center.mean("y1")["se"], 2.35835715783, rel=1e-10)
+
+
+def test_glm_and_mean_with_zero_weight_rows_match_r(apistrat):
+    # z <- apistrat; z$w0 <- ifelse(seq_len(200) %in% c(4, 8), 0, z$pw)   (rows 3 and 7 counting from 0)
+    # d0 <- svydesign(id = ~1, strata = ~stype, weights = ~w0, data = z)
+    # summary(svyglm(api00 ~ ell + meals, design = d0))$coefficients
+    #   (Intercept) 823.399014741795 8.913112198382 ; ell -0.445390644257 0.402747419244
+    #   meals -3.131944483496 0.282052673499
+    # p(svymean(~api00, d0)) -> 662.95768908949 9.58319505243
+    # A zero-weight row enters no estimating equation but still counts as a sampled unit (R: prob = Inf).
+    data = apistrat.assign(w0=np.where(apistrat.index.isin([3, 7]), 0.0, apistrat["pw"]))
+    with pytest.warns(UserWarning, match="weight 0"):
+        design = SurveyDesign(data, weight="w0", strata="stype")
+    fit = design.glm("api00 ~ ell + meals")
+    assert np.allclose(fit["estimate"], [823.399014741795, -0.445390644257, -3.131944483496], rtol=1e-10)
+    assert np.allclose(fit["se"], [8.913112198382, 0.402747419244, 0.282052673499], rtol=1e-10)
+    assert (fit["n"] == 198).all() and (fit["n_zero_weight"] == 2).all()
+    mean = design.mean("api00")
+    assert close(mean["estimate"], 662.95768908949, rel=1e-10) and close(mean["se"], 9.58319505243, rel=1e-10)

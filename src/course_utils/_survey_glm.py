@@ -87,6 +87,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str, *, odds_ratios: boo
         )
     keep, missing = design._missing({c: data[c] for c in columns}, dropna)
     used = np.flatnonzero(keep)
+    n_zero = int(((design._w == 0) & ~missing).sum())
     frame = _plain(data.iloc[used][columns])
     import statsmodels.formula.api as smf
     from statsmodels.genmod import families
@@ -146,7 +147,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str, *, odds_ratios: boo
         if odds_ratios:
             est, low, high = math.exp(b), math.exp(low), math.exp(high)
         rows[name] = make_result(est, se=float(s), ci_low=low, ci_high=high, n=len(used), p_value=p, df=dfv,
-                                 n_dropped=float(missing.sum()))
+                                 level=level, n_dropped=float(missing.sum()), n_zero_weight=float(n_zero))
     out = result_frame(rows, "term")
     out.attrs.update({
         "family": family,

@@ -806,7 +806,7 @@ class SurveyDesign:
         -------
         pandas.DataFrame
             One row per term: ``estimate``, ``se``, ``ci_low``, ``ci_high``,
-            ``n``, ``p_value``, ``df``, ``n_dropped``; ``attrs`` holds
+            ``n``, ``p_value``, ``df``, ``n_dropped``, ``n_zero_weight``; ``attrs`` holds
             ``family``, ``measure``, ``se_scale`` and ``method``.
 
         Raises
