@@ -831,3 +831,51 @@ def test_glm_and_mean_with_zero_weight_rows_match_r(apistrat):
     assert (fit["n"] == 198).all() and (fit["n_zero_weight"] == 2).all()
     mean = design.mean("api00")
     assert close(mean["estimate"], 662.95768908949, rel=1e-10) and close(mean["se"], 9.58319505243, rel=1e-10)
+
+
+def test_glm_within_a_domain_matches_r(dclus2, dnhanes):
+    # sub <- subset(dclus2, stype == "E"); degf(sub) -> 34
+    # g <- svyglm(api00 ~ ell + meals + mobility, design = sub); summary(g)$coefficients   (g$df.residual -> 31)
+    #   (Intercept) 876.52933242215 21.020075916780 p 8.49997137616e-29 ; ell -1.52615236909 1.364643542624
+    #   meals -2.16348384943 0.925688238271 p 2.60653245498e-02 ; mobility -1.07312198370 0.824988668767
+    elementary = SurveyDesign(dclus2.data.assign(E=dclus2.data["stype"] == "E"), weight="pw", psu=["dnum", "snum"],
+                              fpc=["fpc1", "fpc2"])
+    fit = elementary.glm("api00 ~ ell + meals + mobility", domain="E", df="residual")
+    assert (fit["df"] == 31).all() and fit.attrs["domain"] == "E"
+    assert np.allclose(fit["estimate"], [876.52933242215, -1.52615236909, -2.16348384943, -1.07312198370], rtol=1e-10)
+    assert np.allclose(fit["se"], [21.020075916780, 1.364643542624, 0.925688238271, 0.824988668767], rtol=1e-10)
+    assert np.allclose(fit.loc[["Intercept", "meals"], "p_value"], [8.49997137616e-29, 2.60653245498e-02], rtol=1e-8)
+    # adults <- subset(dnh, agecat != "(0,19]"); degf(adults) -> 16
+    # b <- svyglm(HI_CHOL ~ factor(race) + RIAGENDR, design = adults, family = quasibinomial, control = tight)
+    #   summary(b)$coefficients: (Intercept) -2.1714947821291 0.1299966202660 ; factor(race)3 -0.3628264669776
+    #   0.1583674256487 p 4.08544407793e-02 ; RIAGENDR 0.2202634621499 0.0798704798920 p 1.73510888947e-02
+    #   b$df.residual -> 12 ; length(b$na.action) -> 363
+    # exp(confint(b, ddf = degf(dnh))) -> RIAGENDR 1.0522656574985 1.476362534685
+    with pytest.warns(UserWarning, match="left out 363 of"):
+        adults = dnhanes.glm("HI_CHOL ~ race + RIAGENDR", family="binomial", domain="adult", dropna=True,
+                             df="residual")
+    assert (adults["df"] == 12).all() and (adults["n_dropped"] == 363).all()
+    terms = ["Intercept", "race[T.3]", "RIAGENDR"]
+    assert np.allclose(adults.loc[terms, "estimate"], [-2.1714947821291, -0.3628264669776, 0.2202634621499],
+                       rtol=1e-9)
+    assert np.allclose(adults.loc[terms, "se"], [0.1299966202660, 0.1583674256487, 0.0798704798920], rtol=1e-9)
+    assert np.allclose(adults.loc[["race[T.3]", "RIAGENDR"], "p_value"], [4.08544407793e-02, 1.73510888947e-02],
+                       rtol=1e-8)
+    with pytest.warns(UserWarning):
+        odds = dnhanes.glm("HI_CHOL ~ race + RIAGENDR", family="binomial", domain="adult", dropna=True,
+                           odds_ratios=True)
+    assert close(odds.loc["RIAGENDR", "ci_low"], 1.0522656574985, rel=1e-8)
+    assert close(odds.loc["RIAGENDR", "ci_high"], 1.476362534685, rel=1e-8)
+
+
+def test_glm_domain_bad_inputs(dstrat, apistrat):
+    with pytest.raises(SurveyDesignError, match=r"domain column 'stype' must be True/False or 1/0"):
+        dstrat.glm("api00 ~ ell", domain="stype")
+    design = SurveyDesign(apistrat.assign(none=False, gap=np.where(apistrat.index == 2, np.nan, 1.0)), weight="pw",
+                          strata="stype")
+    with pytest.raises(SurveyDesignError, match=r"the domain 'none' is empty"):
+        design.glm("api00 ~ ell", domain="none")
+    with pytest.raises(SurveyDesignError, match=r"domain column 'gap' has 1 missing value"):
+        design.glm("api00 ~ ell", domain="gap")
+    with pytest.raises(SurveyColumnError, match="domain column 'adults' is not in the data"):
+        design.glm("api00 ~ ell", domain="adults")

@@ -66,8 +66,32 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _domain_mask(design: SurveyDesign, domain: str | None) -> np.ndarray:
+    """Rows inside the domain (a True/False or 0/1 column); every row when ``domain`` is None."""
+    from course_utils.survey import SurveyDesignError
+
+    if domain is None:
+        return np.ones(len(design.data), dtype=bool)
+    values = design._outcome(domain, "domain")
+    if values.isna().any():
+        raise SurveyDesignError(
+            f"domain column {domain!r} has {int(values.isna().sum())} missing value(s): say for every respondent "
+            "whether they belong to the domain (True/False or 1/0)"
+        )
+    if pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.to_numpy(dtype="float64")
+        if np.isin(codes, (0.0, 1.0)).all():
+            return codes == 1.0
+    raise SurveyDesignError(
+        f"domain column {domain!r} must be True/False or 1/0 (dtype {values.dtype}); make it with a comparison, "
+        f"e.g. df['adult'] = df['CATAG6'] != '12-17'"
+    )
+
+
 def fit_glm(design: SurveyDesign, formula: str, family: str, *, odds_ratios: bool, df: str | float,
-            dropna: bool, level: float) -> pd.DataFrame:
+            dropna: bool, level: float, domain: str | None = None) -> pd.DataFrame:
     """See :meth:`course_utils.survey.SurveyDesign.glm`."""
     from course_utils.survey import SurveyDesignError
 
@@ -85,9 +109,16 @@ def fit_glm(design: SurveyDesign, formula: str, family: str, *, odds_ratios: boo
         raise SurveyDesignError(
             f"the outcome of {formula!r} is not a column of the data.{_close_hint(lhs.strip(), data)}"
         )
-    keep, missing = design._missing({c: data[c] for c in columns}, dropna)
+    inside = _domain_mask(design, domain)
+    if not inside.any():
+        raise SurveyDesignError(f"the domain {domain!r} is empty: no row has True (or 1) there")
+    # missing values count only inside the domain (R: subset first, then na.action)
+    _, missing = design._missing({c: data[c].where(inside, data[c].dropna().iloc[0] if data[c].notna().any()
+                                                   else data[c]) for c in columns}, dropna)
+    missing &= inside
+    keep = inside & ~missing & (design._w > 0)
     used = np.flatnonzero(keep)
-    n_zero = int(((design._w == 0) & ~missing).sum())
+    n_zero = int(((design._w == 0) & inside & ~missing).sum())
     frame = _plain(data.iloc[used][columns])
     import statsmodels.formula.api as smf
     from statsmodels.genmod import families
@@ -150,6 +181,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str, *, odds_ratios: boo
                                  level=level, n_dropped=float(missing.sum()), n_zero_weight=float(n_zero))
     out = result_frame(rows, "term")
     out.attrs.update({
+        "domain": domain if domain is not None else "(all)",
         "family": family,
         "measure": "odds ratio" if odds_ratios else ("log odds ratio" if family == "binomial" else "coefficient"),
         "se_scale": "log" if odds_ratios else "same",

@@ -769,7 +769,8 @@ class SurveyDesign:
         return rows[None] if by is None else result_frame(rows, by)
 
     def glm(self, formula: str, family: str = "gaussian", *, odds_ratios: bool = False,
-            df: str | float = "design", dropna: bool = False, level: float = 0.95) -> pd.DataFrame:
+            df: str | float = "design", dropna: bool = False, level: float = 0.95,
+            domain: str | None = None) -> pd.DataFrame:
         """Design-based linear or logistic regression (R's ``svyglm``), one row per term.
 
         The coefficients solve the weighted estimating equations (weighted
@@ -801,6 +802,13 @@ class SurveyDesign:
             warning); otherwise missing values raise an error.
         level : float, default 0.95
             Confidence level.
+        domain : str, optional
+            A True/False (or 1/0) column: fit within that subpopulation (e.g.
+            adults) while keeping every PSU and stratum of the design, as R's
+            ``svyglm(..., design = subset(design, adult))``.  Rows outside
+            contribute nothing; missing values count only inside.  Prefer it to
+            dropping rows from the data, which changes the variance whenever a
+            PSU or stratum loses all its rows.
 
         Returns
         -------
@@ -830,7 +838,8 @@ class SurveyDesign:
         """
         from course_utils._survey_glm import fit_glm
 
-        return fit_glm(self, formula, family, odds_ratios=odds_ratios, df=df, dropna=dropna, level=level)
+        return fit_glm(self, formula, family, odds_ratios=odds_ratios, df=df, dropna=dropna, level=level,
+                       domain=domain)
 
     def chisq(self, row: str, column: str, *, dropna: bool = False) -> pd.Series:
         """Rao–Scott test of independence in a two-way table (R's ``svychisq``, its default ``"F"``).
