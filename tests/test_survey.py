@@ -706,7 +706,7 @@ def test_glm_bad_inputs(dstrat, small):
         dstrat.glm("api00 ~ ell", family="binomial")
     with pytest.raises(SurveyDesignError, match="could not build a model"):
         dstrat.glm("api00 ~ nosuchcolumn")
-    with pytest.raises(ValueError, match="df must be 'design', 'residual' or a positive number"):
+    with pytest.raises(ValueError, match="df must be 'design', 'domain', 'residual' or a positive number"):
         dstrat.glm("api00 ~ ell", df="psu")
     design = SurveyDesign(small.assign(x2=small["y"] * 2), weight="w", strata="h", psu="p", nest=True)
     with pytest.raises(SurveyDesignError, match="some terms are redundant"):
@@ -842,6 +842,8 @@ def test_glm_within_a_domain_matches_r(dclus2, dnhanes):
                               fpc=["fpc1", "fpc2"])
     fit = elementary.glm("api00 ~ ell + meals + mobility", domain="E", df="residual")
     assert (fit["df"] == 31).all() and fit.attrs["domain"] == "E"
+    assert (elementary.glm("api00 ~ ell", domain="E", df="domain")["df"] == 34).all()  # degf(sub)
+    assert (elementary.glm("api00 ~ ell", domain="E")["df"] == 39).all()  # degf(dclus2)
     assert np.allclose(fit["estimate"], [876.52933242215, -1.52615236909, -2.16348384943, -1.07312198370], rtol=1e-10)
     assert np.allclose(fit["se"], [21.020075916780, 1.364643542624, 0.925688238271, 0.824988668767], rtol=1e-10)
     assert np.allclose(fit.loc[["Intercept", "meals"], "p_value"], [8.49997137616e-29, 2.60653245498e-02], rtol=1e-8)

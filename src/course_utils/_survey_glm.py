@@ -159,10 +159,12 @@ def fit_glm(design: SurveyDesign, formula: str, family: str, *, odds_ratios: boo
         dfv: float = float(design.df)
     elif df == "residual":
         dfv = float(design._df(keep, "domain") + 1 - x.shape[1])
+    elif df == "domain":
+        dfv = float(design._df(keep, "domain"))
     elif isinstance(df, (int, float)) and not isinstance(df, bool) and df > 0:
         dfv = float(df)
     else:
-        raise ValueError(f"df must be 'design', 'residual' or a positive number, got {df!r}")
+        raise ValueError(f"df must be 'design', 'domain', 'residual' or a positive number, got {df!r}")
     if dfv <= 0:
         raise SurveyDesignError(f"the model has {x.shape[1]} coefficients but the design only {design.df} degrees "
                                 "of freedom: use fewer terms or df='design'")

@@ -791,9 +791,11 @@ class SurveyDesign:
             For ``family="binomial"``: report ``exp(coefficient)`` and its
             interval (odds ratios); ``se`` stays on the log scale
             (``attrs["se_scale"] == "log"``).
-        df : {"design", "residual"} or float, default "design"
+        df : {"design", "domain", "residual"} or float, default "design"
             Degrees of freedom of the *t* intervals and p-values.  "design":
-            PSUs − strata (SUDAAN's and Stata's convention).  "residual": R's
+            PSUs − strata of the whole design (SUDAAN's and Stata's
+            convention).  "domain": PSUs − strata among the rows the model
+            uses (R's ``degf(subset(...))``).  "residual": R's
             ``summary(svyglm)`` / ``confint(svyglm)`` default, PSUs − strata −
             number of coefficients + 1, counted in the rows the model uses.
             A number (``math.inf`` for normal intervals) is used as given.
