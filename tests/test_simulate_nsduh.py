@@ -76,7 +76,7 @@ def test_effect_parameter_changes_only_downstream_columns():
 
 # ---------------------------------------------------------------- calibration
 def test_calibration_targets_default_dataset(default):
-    design = SurveyDesign(default, weight="ANALWT2_C", strata="VESTR_C", psu="VEREP")
+    design = SurveyDesign(default, weight="ANALWT2_C", strata="VESTR_C", psu="VEREP", nest=True)
     kratom = design.proportion("kratom_py")["estimate"]
     mde = design.proportion("AMDEYR")["estimate"]
     spd = design.proportion("SPDPSTMON")["estimate"]
