@@ -24,6 +24,10 @@ if [ -z "$PYTHON" ]; then
   echo "error: python3 is needed (3.10 to 3.13). Install it, then run this command again." >&2
   exit 1
 fi
+# The real interpreter behind a shim (pyenv, asdf): uv compares it with the one .venv was made
+# from, and given the shim it would delete and rebuild .venv on every run -- under the feet of
+# anything running in it.
+PYTHON="$("$PYTHON" -c 'import sys; print(sys.executable)')"
 
 # 1. uv, pinned, in a private tools environment unless a matching uv is already on PATH.
 if command -v uv >/dev/null 2>&1 && [ "$(uv --version | cut -d' ' -f2)" = "$UV_VERSION" ]; then
