@@ -342,6 +342,9 @@ def rehash_entries(lesson: str, data: dict[str, Any], values: dict[str, dict[str
                 problems.append(f"{exercise_id}: mistake {name!r} ({wrong:.6g}) overlaps the answer at its own tolerance")
                 continue
             mistake["hash"] = [hash_answer(grid, salt, exercise_id, wrong)]
+            same = [n for n, v in record["mistakes"].items() if v == wrong]
+            if same:
+                problems.append(f"{exercise_id}: mistakes {same[0]!r} and {name!r} have the same value ({wrong!r}); keep one")
             record["mistakes"][name] = wrong
         for h in entry.get("hints", []) + [m.get("feedback", "") for m in entry.get("mistakes", [])]:
             for form in _text_forms(answer):
