@@ -127,8 +127,11 @@ def entry_from_call(call: ast.Call) -> tuple[dict[str, Any], Any, str]:
             entry["rel"] = float(_literal(kw["rel"]))
         else:
             tol = _literal(kw.get("tol"))
+            if tol is None and float(expected).is_integer():
+                tol = 0.4  # a count: every whole number is its own grid cell
             entry["tol"] = float(tol) if tol is not None else 1e-9 * max(1.0, abs(float(expected)))
-        entry["expects"] = "a single number (float)"
+        entry["expects"] = "a whole number (an integer)" if float(expected).is_integer() and entry.get("tol") == 0.4 \
+            else "a single number (float)"
     elif kind == "choice":
         try:
             options = _literal(kw.get("options"))
@@ -154,8 +157,20 @@ def entry_from_call(call: ast.Call) -> tuple[dict[str, Any], Any, str]:
     note = _literal(kw.get("note"))
     if note:
         entry["note"] = note
-    entry["mistakes"] = []
+    entry["mistakes"] = default_mistakes(entry, expected, hint)
     return entry, expected, answer_expr
+
+
+def default_mistakes(entry: dict[str, Any], expected: Any, hint: str | None) -> list[dict[str, Any]]:
+    """Mistakes that are plausible whatever the question: a percentage for a proportion, the other
+    truth value.  Review them and add the question's own (see CONTRIBUTING.md section 8)."""
+    if entry["kind"] == "number" and expected is not None and 0 < abs(float(expected)) < 1 and "tol" in entry:
+        return [{"name": "percent", "transform": "percent",
+                 "feedback": "That looks like a percentage (100 times too large); give the value on the scale asked."}]
+    if entry["kind"] == "truth":
+        return [{"name": "other", "transform": "not",
+                 "feedback": hint or "Reread the statement: which part of it does the lesson's evidence contradict or support?"}]
+    return []
 
 
 def _set_role(cell: Any, exercise_id: str, role: str) -> None:
@@ -187,6 +202,12 @@ def convert(path: Path) -> list[str]:
                 entry["answer"] = [hash_answer(entry, data["salt"], exercise_id, expected)]
             old = exercises.get(exercise_id, {})
             exercises[exercise_id] = {**entry, **{k: v for k, v in old.items() if k in ("mistakes", "hints", "expects")}}
+            for mistake in exercises[exercise_id]["mistakes"]:
+                if "transform" in mistake and expected is not None and entry["kind"] in ("number", "truth"):
+                    from course_utils.exercises import mistake_grid as _grid
+                    wrong = apply_transform(mistake["transform"], expected)
+                    grid = _grid(entry, mistake) if entry["kind"] == "number" else entry
+                    mistake["hash"] = [hash_answer(grid, data["salt"], exercise_id, wrong)]
             exercises[exercise_id]["variable"] = answer_expr
             lines.append(f'check("{exercise_id}", {answer_expr})')
             new_ids.append(exercise_id)
