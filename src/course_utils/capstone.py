@@ -72,6 +72,7 @@ __all__ = [
     "check_appraisal",
     "stated_certainty",
     "unanswered",
+    "answer",
     "checkpoint",
     "hint",
     "show_diagram",
@@ -138,7 +139,9 @@ _PLACEHOLDER_TEXT = re.compile(r"^\s*(\.\.\.|…|todo|tbd|your answer( here)?|fi
 
 
 def _is_placeholder(value: Any) -> bool:
-    return value is ... or value is None or (isinstance(value, str) and bool(_PLACEHOLDER_TEXT.match(value)))
+    if isinstance(value, str):
+        return not value.strip() or bool(_PLACEHOLDER_TEXT.match(value))
+    return value is ... or value is None
 
 
 def _words(text: str) -> list[str]:
@@ -165,6 +168,24 @@ def unanswered(answer: Any) -> bool:
         values = [v for k, v in answer.items() if k != "option"]
         return bool(values) and all(_is_placeholder(v) for v in values)
     return False
+
+
+def answer(**fields: Any) -> Any:
+    """Collect the parts of one checkpoint's answer into a dict (``...`` while none is filled in).
+
+    The starting cells end with ``pico = capstone.answer(option=option, population=population, ...)``.
+    While every part (other than ``option``) is still the placeholder ``...``, the
+    result is ``...`` itself, so the check says *not answered yet* instead of
+    listing every empty field.
+
+    Examples
+    --------
+    >>> answer(option="B", population=..., outcome=...)
+    Ellipsis
+    >>> answer(option="B", population="adults", outcome=...)
+    {'option': 'B', 'population': 'adults', 'outcome': Ellipsis}
+    """
+    return ... if unanswered(fields) else dict(fields)
 
 
 def _require_mapping(answer: Any, what: str, keys: Iterable[str]) -> list[str]:
@@ -328,6 +349,8 @@ def check_diagram(answer: Any) -> list[str]:
     if problems:
         return problems
     randomised = answer.get("randomised", False)
+    if _is_placeholder(randomised):
+        return ["Fill in randomised: True if the exposure was assigned at random (options B and C), otherwise False."]
     if not isinstance(randomised, bool):
         return [f"randomised must be True or False, got {randomised!r}."]
     roles = dags.dag_roles(graph, exposure, outcome)
@@ -403,6 +426,19 @@ def _as_number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number
+
+
+def _ids(frame: pd.DataFrame, column: str | None) -> pd.Index | None:
+    """The identifiers of a table's rows, from the column ``column`` or an index of that name."""
+    if not column:
+        return None
+    if column in frame.columns:
+        values = frame[column]
+    elif column in (frame.index.names or []):
+        values = frame.index.get_level_values(column).to_series()
+    else:
+        return None
+    return pd.Index(pd.Series(values).dropna().unique())
 
 
 def check_analysis(answer: Any, *, load: Callable[[str], pd.DataFrame] | None = None) -> list[str]:
@@ -499,8 +535,9 @@ def check_analysis(answer: Any, *, load: Callable[[str], pd.DataFrame] | None = 
         return [f"n is {n}, but rows has {len(rows)} rows: rows should be exactly the data the estimate was computed "
                 "from (e.g. data.dropna(subset=[...]) when the function used complete cases)."]
     id_column = _CTN_ID if dataset.startswith("ctn0094_") else ID_COLUMNS.get(dataset)
-    if id_column and id_column in rows.columns and id_column in data.columns:
-        stray = pd.Index(rows[id_column].dropna().unique()).difference(pd.Index(data[id_column].dropna().unique()))
+    row_ids, data_ids = _ids(rows, id_column), _ids(data, id_column)
+    if row_ids is not None and data_ids is not None:
+        stray = row_ids.difference(data_ids)
         if len(stray):
             problems.append(f"rows holds {len(stray)} {id_column} value(s) that are not in {dataset} "
                             f"(e.g. {stray[0]!r}): the rows must come from the option's dataset.")
@@ -601,7 +638,8 @@ def check_grade(answer: Any) -> list[str]:
 
 _LEVEL_PATTERN = r"very\s+low|low|moderate|high"
 _CERTAINTY_WORDS = r"certainty|confidence|certain|quality of (?:the )?evidence"
-_CONDITIONAL = re.compile(r"\b(would|could|if|unless|until|might|raise|raised|lower(?:ed)?|upgrade|downgrade)\b", re.I)
+_CONDITIONAL = re.compile(r"\b(?:would|could|if|unless|until)\b|\b(?:rais|rise|lift|mov|lower|upgrad|downgrad)\w*\b[^.;!?]*\bto\b",
+                          re.I)
 _ADVICE = re.compile(
     r"\b(we|i) (?:would )?(?:recommend|advise|suggest)\b|\bis recommended\b|\bshould (?:not )?(?:take|use|try|start|avoid|"
     r"stop|quit|buy|switch to|be given|be prescribed)\b|\b(?:safe|effective) (?:treatment|option) for\b", re.I)
@@ -742,7 +780,8 @@ def _rule(exercise_id: str) -> Callable[[Any], list[str]]:
     entries = _exercises()
     if exercise_id not in entries:
         raise KeyError(f"no capstone checkpoint {exercise_id!r}; the checkpoints are {', '.join(sorted(entries))}")
-    module, _, name = str(entries[exercise_id]["rule"]).partition(":")
+    entry = entries[exercise_id]
+    module, _, name = str(entry.get("validator", entry.get("rule", ""))).partition(":")
     rule: Callable[[Any], list[str]] = getattr(import_module(module), name)
     return rule
 
@@ -805,7 +844,8 @@ def hint(exercise_id: str) -> None:
 # --------------------------------------------------------------------------- drawing the diagram
 
 
-def show_diagram(diagram: Any, *, title: str | None = None, **kwargs: Any) -> Any:
+def show_diagram(diagram: Any, *, title: str | None = None, figsize: tuple[float, float] | None = None,
+                 **kwargs: Any) -> Any:
     """Draw the diagram of checkpoint 12.2 with :func:`course_utils.dags.draw_dag`, or say what is missing.
 
     Parameters
@@ -814,6 +854,9 @@ def show_diagram(diagram: Any, *, title: str | None = None, **kwargs: Any) -> An
         The answer of checkpoint 12.2 (``edges``, ``exposure``, ``outcome``,
         ``adjusted``, optionally ``unobserved``, ``positions``, ``labels``).
     title : str, optional
+        Default: the diagram's own ``title``, or "Your causal diagram".
+    figsize : (width, height), optional
+        Size of a new figure in inches (ignored when ``ax`` is passed).
     **kwargs
         Passed on to ``draw_dag`` (e.g. ``ax``, ``label_side``).
 
@@ -829,8 +872,16 @@ def show_diagram(diagram: Any, *, title: str | None = None, **kwargs: Any) -> An
         return None
     adjusted = diagram.get("adjusted", [])
     unobserved = diagram.get("unobserved", [])
+    positions, labels = diagram.get("positions"), diagram.get("labels")
+    if title is None:
+        own = diagram.get("title")
+        title = "Your causal diagram" if _is_placeholder(own) else str(own)
+    if figsize is not None and "ax" not in kwargs:
+        import matplotlib.pyplot as plt
+
+        _, kwargs["ax"] = plt.subplots(figsize=figsize)
     return dags.draw_dag(
-        diagram["edges"], diagram.get("positions"), exposure=diagram["exposure"], outcome=diagram["outcome"],
+        diagram["edges"], None if _is_placeholder(positions) else positions, exposure=diagram["exposure"], outcome=diagram["outcome"],
         adjusted=[] if _is_placeholder(adjusted) else adjusted,
         unobserved=[] if _is_placeholder(unobserved) else unobserved,
-        labels=diagram.get("labels"), title=title, **kwargs)
+        labels=None if _is_placeholder(labels) else labels, title=title, **kwargs)
