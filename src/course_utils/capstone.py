@@ -32,8 +32,8 @@ checkpoint  answer                       what it checks (:func:`check_*`)
 Each ``check_*`` function is pure: it takes the answer and returns a list of
 problems, each saying what is missing and what to do; an empty list means the
 checkpoint passes.  The exercise engine calls them as exercises of kind
-``"rule"`` (``src/course_utils/exercises/12.json``); :func:`checkpoint` runs one
-directly and reports like the other checks.
+``"rule"`` (``src/course_utils/exercises/12.json``): a check cell is
+``check("12.1", pico)``, and ``hint("12.1")`` gives the next hint.
 
 Examples
 --------
@@ -50,13 +50,10 @@ Examples
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from importlib import import_module
-from importlib.resources import files
 from typing import Any
 
 import pandas as pd
@@ -73,8 +70,6 @@ __all__ = [
     "stated_certainty",
     "unanswered",
     "answer",
-    "checkpoint",
-    "hint",
     "show_diagram",
 ]
 
@@ -764,81 +759,6 @@ def check_appraisal(answer: Any) -> list[str]:
         problems.append(f'"{advice.group(0)}" reads as advice: an appraisal describes the evidence and gives no '
                         "treatment advice (pointing to a health professional is fine).")
     return problems
-
-
-# --------------------------------------------------------------------------- running a checkpoint
-
-_CHECKS: dict[str, Callable[[Any], list[str]]] = {}
-
-
-def _exercises() -> dict[str, Any]:
-    raw = json.loads(files("course_utils").joinpath("exercises/12.json").read_text(encoding="utf-8"))
-    return raw.get("exercises", raw)
-
-
-def _rule(exercise_id: str) -> Callable[[Any], list[str]]:
-    entries = _exercises()
-    if exercise_id not in entries:
-        raise KeyError(f"no capstone checkpoint {exercise_id!r}; the checkpoints are {', '.join(sorted(entries))}")
-    entry = entries[exercise_id]
-    module, _, name = str(entry.get("validator", entry.get("rule", ""))).partition(":")
-    rule: Callable[[Any], list[str]] = getattr(import_module(module), name)
-    return rule
-
-
-def checkpoint(exercise_id: str, answer: Any) -> None:
-    """Run a capstone checkpoint on an answer: print the pass message or raise with the first problem.
-
-    Raises
-    ------
-    course_utils.check.ExerciseNotAnswered
-        The answer is still the starting cell's placeholder.
-    course_utils.check.ExerciseIncorrect
-        The first problem found (the rest follow once it is fixed).
-
-    Examples
-    --------
-    >>> checkpoint("12.1", {"option": "D", "population": "adult smokers in the US",
-    ...     "exposure": "quitting smoking", "comparison": "continuing to smoke",
-    ...     "outcome": "weight change in kg over 11 years",
-    ...     "question": "In adult smokers, does quitting cause weight gain over 11 years?"})
-    ✅ 12.1: correct.
-    """
-    from course_utils.check import ExerciseIncorrect, ExerciseNotAnswered, passed
-
-    rule = _rule(exercise_id)
-    if unanswered(answer):
-        raise ExerciseNotAnswered(
-            f"⏳ {exercise_id}: not answered yet. Replace the `...` in the cell above with your own work, "
-            "run it, then run this check again.")
-    problems = rule(answer)
-    if problems:
-        more = f" ({len(problems) - 1} more after this.)" if len(problems) > 1 else ""
-        raise ExerciseIncorrect(f"❌ {exercise_id}: not yet. {problems[0]}{more}")
-    passed(exercise_id)
-
-
-_HINTS_SHOWN: dict[str, int] = {}
-
-
-def hint(exercise_id: str) -> None:
-    """Print the next hint for a capstone checkpoint (one more each call).
-
-    Examples
-    --------
-    >>> hint("12.3")  # doctest: +ELLIPSIS
-    💡 12.3, hint 1 of ...
-    """
-    entries = _exercises()
-    if exercise_id not in entries:
-        raise KeyError(f"no capstone checkpoint {exercise_id!r}; the checkpoints are {', '.join(sorted(entries))}")
-    hints = list(entries[exercise_id].get("hints", []))
-    if not hints:
-        print(f"💡 {exercise_id}: no hints for this checkpoint; read its guidance above.")
-        return
-    k = min(_HINTS_SHOWN.get(exercise_id, 0), len(hints) - 1)
-    _HINTS_SHOWN[exercise_id] = k + 1
-    print(f"💡 {exercise_id}, hint {k + 1} of {len(hints)}: {hints[k]}")
 
 
 # --------------------------------------------------------------------------- drawing the diagram
