@@ -562,3 +562,59 @@ def test_filled_student_edition_passes_every_checkpoint(answers, wrong):
         assert error.ename == "ExerciseIncorrect"
         assert error.evalue.startswith("❌ 12.6: not yet. Your appraisal states high certainty, but your grade "
                                        "(checkpoint 12.5) is low: the verdict in words must match the grade.")
+
+
+def test_a_worked_option_f_answer_on_the_real_trial_data_passes_every_validator():
+    """Option F end to end without a kernel: the X:BOT table, a confounded diagram, crude and adjusted estimates.
+
+    In the harmonised data a history of major depression is not associated with relapse: 109 of 179
+    participants with it relapsed and 248 of 391 without it (risk ratio 0.96); the counts are checked
+    against the table itself, and the capstone's instructor page reports them as a model answer.
+    """
+    from course_utils import causal, ctn0094
+
+    xbot = ctn0094.xbot()
+    xbot = xbot.assign(depression=xbot["major_dep"].astype(int), relapsed=xbot["relapse"].astype(int),
+                       male=xbot["is_male"].astype(int), iv=xbot["used_iv"].astype(int),
+                       anxiety=xbot["anx_pan"].astype(int), pain_level=xbot["pain"].astype(str),
+                       race_group=xbot["race"].astype(str))
+    counts = xbot.groupby("depression")["relapsed"].agg(["sum", "size"])
+    assert counts.loc[1].tolist() == [109, 179] and counts.loc[0].tolist() == [248, 391]
+    adjusted = causal.regression_effect(
+        xbot, "relapsed ~ depression + age + male + C(race_group) + iv + C(pain_level) + anxiety + xrntx", "depression")
+    confounders = ["age", "male", "race_group", "iv", "pain_level", "anxiety"]
+    edges = ([("depression", "relapsed"), ("xrntx", "relapsed"), ("randomisation", "xrntx"), ("adversity", "depression"),
+              ("adversity", "relapsed")] + [(c, "depression") for c in confounders] + [(c, "relapsed") for c in confounders])
+    grade = cu.assess_certainty(
+        "observational", outcome="Relapse by history of major depression in X:BOT",
+        downgrades={"indirectness": -1},
+        reasons={"risk_of_bias": "confounding by unmeasured adversity and severity cannot be excluded",
+                 "inconsistency": "one trial population only, so not assessable",
+                 "indirectness": "lifetime history from an interview, in people entering treatment for opioid use disorder",
+                 "imprecision": "no serious concern: the interval excludes large effects either way",
+                 "publication_bias": "not assessable from a single dataset"})
+    answers = {
+        "12.1": {"option": "F", "population": "adults with opioid use disorder randomised in X:BOT",
+                 "exposure": "a history of major depression at baseline", "comparison": "no such history",
+                 "outcome": "relapse to regular opioid use within 24 weeks",
+                 "question": "In X:BOT participants, does a history of major depression predict relapse, and is that causal?"},
+        "12.2": {"edges": edges, "exposure": "depression", "outcome": "relapsed", "adjusted": confounders + ["xrntx"],
+                 "unobserved": ["adversity"], "randomised": False},
+        "12.3": {"option": "F", "dataset": "ctn0094_everybody", "result": adjusted, "rows": xbot},
+        "12.4": {k: v + " in X:BOT" for k, v in THREATS.items()},
+        "12.5": {"option": "F", "grade": grade},
+        "12.6": {"text": (
+            "In a trial of two medicines for opioid use disorder, people with a history of major depression relapsed "
+            "about as often as people without one (109 of 179 against 248 of 391 in the harmonised X:BOT data). "
+            "Depression history was not randomised, it was recorded once before treatment, and the people in the "
+            "trial were all starting treatment, so this says little about anyone else. Our certainty is very low: "
+            "the evidence is very uncertain about whether depression history itself changes the chance of relapse. "
+            "Studies that measured depression over time, in several trials, would be needed to change that verdict. "
+            "This is not medical advice."), "grade": grade},
+    }
+    checks = {"12.1": capstone.check_pico, "12.2": capstone.check_diagram, "12.3": capstone.check_analysis,
+              "12.4": capstone.check_threats, "12.5": capstone.check_grade, "12.6": capstone.check_appraisal}
+    assert {k: checks[k](answers[k]) for k in checks} == {k: [] for k in checks}
+    # the unmeasured common cause leaves a back-door path no measured set can block: the diagram says so
+    assert capstone.check_diagram({**answers["12.2"], "unobserved": []})[0].startswith(
+        "The adjusted set leaves a back-door path open: depression ← adversity → relapsed")
