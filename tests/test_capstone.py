@@ -14,11 +14,10 @@ Two parts:
 
 The estimates the filled-in notebooks compute are the course's functions run on the real
 datasets; their values are not what is tested (the capstone has no single right number),
-only that the checkpoints accept them and their shape.  For reference they agree with the
-lessons that use the same calls: the baseline-adjusted difference in BDI-II at 8 months is
--4.01 (95% CI -8.79 to 0.77, n = 52; lesson 08) and the IP-weighted effect of quitting on
-weight is 3.44 kg (2.41 to 4.47, n = 1566; lesson 06, which checks it against Hernán &
-Robins, *Causal Inference: What If*, ch. 12: 3.4 kg, 95% CI 2.4 to 4.5).
+only that the checkpoints accept them and their shape.  For reference they are the values the
+lessons show for the same calls: the baseline-adjusted difference in BDI-II at 8 months is -4.01
+(95% CI -8.79 to 0.77, n = 52; lesson 08) and the IP-weighted effect of quitting on weight is
+3.44 kg (2.41 to 4.47, n = 1566; lesson 06).
 """
 
 from __future__ import annotations
