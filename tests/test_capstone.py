@@ -617,3 +617,25 @@ def test_a_worked_option_f_answer_on_the_real_trial_data_passes_every_validator(
     # the unmeasured common cause leaves a back-door path no measured set can block: the diagram says so
     assert capstone.check_diagram({**answers["12.2"], "unobserved": []})[0].startswith(
         "The adjusted set leaves a back-door path open: depression ← adversity → relapsed")
+
+
+def test_analysis_reports_a_dataset_that_cannot_be_loaded(ancova):
+    def broken(name):
+        raise FileNotFoundError(f"{name}.csv is missing; reinstall course_utils")
+
+    problems = capstone.check_analysis({"option": "B", "dataset": "btheb", "result": ancova, "rows": None}, load=broken)
+    assert problems == ["Could not load 'btheb': btheb.csv is missing; reinstall course_utils"]
+
+
+ODD_ANSWERS = [None, float("nan"), "0.5", [1, 2], (), pd.Series([1.0]), pd.DataFrame({"a": [1]}), 3, True,
+               {"option": [1]}, {"option": "B", "edges": 5, "result": "high", "grade": 2, "text": 7, "rows": "all"}]
+
+
+@pytest.mark.parametrize("validator", ["check_pico", "check_diagram", "check_analysis", "check_threats",
+                                       "check_grade", "check_appraisal"])
+def test_every_validator_answers_odd_types_with_a_message_never_an_error(validator):
+    import numpy as np
+
+    for odd in ODD_ANSWERS + [np.float64(0.5), np.bool_(False)]:
+        problems = getattr(capstone, validator)(odd)
+        assert problems and all(isinstance(p, str) and p for p in problems), (validator, odd, problems)

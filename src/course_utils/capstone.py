@@ -508,9 +508,11 @@ def check_analysis(answer: Any, *, load: Callable[[str], pd.DataFrame] | None = 
         problems.append(f"n is {n:g}; it should be the number of rows (people, trials) analysed, a positive whole number.")
     if problems:
         return problems
-    loader = load
-    if loader is None:
-        from course_utils.datasets import load as loader
+    if load is None:
+        from course_utils.datasets import load as default_load
+
+        load = default_load
+    loader: Callable[[str], pd.DataFrame] = load
     try:
         data = loader(dataset)
     except Exception as exc:  # the loader's own message says what to do
