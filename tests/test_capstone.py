@@ -345,6 +345,8 @@ def test_stated_certainty_reads_verdicts_not_conditions_nor_other_uses_of_the_wo
     assert capstone.stated_certainty("People with low mood and high blood pressure took part.") == []
     assert capstone.stated_certainty("This is low-certainty evidence.") == ["low"]
     assert capstone.stated_certainty("Our confidence in the estimate remains moderate.") == ["moderate"]
+    assert capstone.stated_certainty(cu.plain_language("very low", "kratom", "lower cortisol")) == ["very low"]
+    assert capstone.stated_certainty("The size of the gain is uncertain.") == []
 
 
 # --------------------------------------------------------------------------- running a checkpoint

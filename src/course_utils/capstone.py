@@ -663,7 +663,8 @@ def stated_certainty(text: str) -> list[str]:
     """The certainty levels a text states as its verdict, in order of first mention.
 
     A level counts when it stands next to a certainty word ("low certainty", "our
-    certainty ... is very low", "confidence is moderate") in a sentence that is not
+    certainty ... is very low", "confidence is moderate"), and GRADE's own wording
+    "the evidence is very uncertain" counts as *very low*, in a sentence that is not
     conditional (sentences with *would*, *could*, *if* ... describe what would
     change the verdict, not the verdict).
 
@@ -673,16 +674,20 @@ def stated_certainty(text: str) -> list[str]:
     ['very low']
     >>> stated_certainty("This is high-certainty evidence; low mood is common.")
     ['high']
+    >>> stated_certainty("The evidence is very uncertain about whether kratom lowers cortisol.")
+    ['very low']
     """
     found: list[str] = []
     level = rf"(?P<level>{_LEVEL_PATTERN})"
     before = re.compile(rf"\b{level}[\s-]+(?:{_CERTAINTY_WORDS})\b", re.I)
     after = re.compile(rf"\b(?:{_CERTAINTY_WORDS})\b[^.;:!?]{{0,80}}?\b(?:is|was|remains|are|as|:|—|-)\s+"
                        rf"(?:(?:therefore|only|still|at best|rated|graded|judged|now)\s+)*{level}\b", re.I)
+    grade_very_low = re.compile(r"\bevidence is very uncertain\b", re.I)  # GRADE's wording for very low
     for sentence in _sentences(text):
         if _CONDITIONAL.search(sentence):
             continue
-        hits = sorted([(m.start("level"), m.group("level")) for p in (before, after) for m in p.finditer(sentence)])
+        hits = sorted([(m.start("level"), m.group("level")) for p in (before, after) for m in p.finditer(sentence)]
+                      + [(m.start(), "very low") for m in grade_very_low.finditer(sentence)])
         for _, word in hits:
             key = re.sub(r"\s+", " ", word.lower())
             if key not in found:
