@@ -35,6 +35,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from course_utils._validate import CourseInputError
+
+
+class PatternError(CourseInputError):
+    """A weekly pattern or window that the relapse rule cannot score."""
+
+
 #: ``project`` label of X:BOT in ``ctn0094_everybody``.
 XBOT = "CTN-0051 (X:BOT)"
 #: X:BOT's arms as named in ``ctn0094_randomization`` -> the names used in the trial report.
@@ -52,7 +59,7 @@ def _check_word(word: object, which: str) -> str:
         raise TypeError(f"{which} pattern must be a string of weekly symbols (+ - * o _), got {type(word).__name__}")
     strays = sorted(set(word) - _SYMBOLS)
     if strays:
-        raise ValueError(
+        raise PatternError(
             f"{which} pattern {word!r} holds {strays}: only + - * o _ are weekly symbols "
             "(pass the phase_1 column of ctn0094_weekly_use / ctn0094_weekly_tlfb)"
         )
@@ -73,7 +80,7 @@ def use_weeks(uds: str, tlfb: str, *, first_week: int = 3, last_week: int = 24) 
     """
     u, t = _check_word(uds, "urine-screen"), _check_word(tlfb, "self-report")
     if not 1 <= first_week <= last_week:
-        raise ValueError(f"need 1 <= first_week <= last_week, got {first_week} and {last_week}")
+        raise PatternError(f"need 1 <= first_week <= last_week, got {first_week} and {last_week}")
     weeks = []
     for week in range(first_week, min(last_week, max(len(u), len(t))) + 1):
         u_sym = u[week - 1] if week <= len(u) else "_"
@@ -93,7 +100,7 @@ def relapse_week(uds: str, tlfb: str, *, first_week: int = 3, last_week: int = 2
     True
     """
     if run < 1:
-        raise ValueError(f"run must be at least 1 week, got {run}")
+        raise PatternError(f"run must be at least 1 week, got {run}")
     streak = 0
     for offset, use in enumerate(use_weeks(uds, tlfb, first_week=first_week, last_week=last_week)):
         streak = streak + 1 if use else 0
