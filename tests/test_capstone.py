@@ -373,7 +373,8 @@ def test_exercise_file_names_a_validator_for_every_checkpoint_and_stores_no_answ
     data = json.loads((ROOT / "src" / "course_utils" / "exercises" / "12.json").read_text(encoding="utf-8"))
     entries = data["exercises"]
     assert list(entries) == [f"12.{k}" for k in range(1, 7)]
-    assert sum(e["points"] for e in entries.values()) == 100  # the rubric's weights
+    assert sum(e["rubric_weight"] for e in entries.values()) == 100  # the rubric's weights of the six parts
+    assert all(e["points"] == 1 for e in entries.values())  # a pass makes a part markable; the rubric gives the marks
     for key, entry in entries.items():
         assert entry["kind"] == "rule" and "answer" not in entry, key
         module, _, name = entry["validator"].partition(":")
