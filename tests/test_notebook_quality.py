@@ -450,7 +450,10 @@ def test_exercises_have_solutions_in_variables_and_encoded_checks(lesson):
             problems.append(f"{cell_label(lesson, i, cell)}: the next code cell must be its check (course_utils.check)")
             continue
         j, check_cell = following
-        if names and not any(re.search(rf"\b{re.escape(n)}\b", check_cell.source) for n in names):
+        # the check reads the answer: a variable of the solution block, or one the exercise cell builds from them
+        # (the capstone's starting cells assemble their parts into one answer after the block)
+        readable = names | _assigned(python_source(cell.source)) if names else names
+        if names and not any(re.search(rf"\b{re.escape(n)}\b", check_cell.source) for n in readable):
             problems.append(f"{cell_label(lesson, j, check_cell)}: the check does not read the exercise's variable ({', '.join(sorted(names))})")
     for i, cell in enumerate(nb.cells):
         if not is_check_cell(cell):
