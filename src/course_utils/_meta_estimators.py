@@ -157,3 +157,61 @@ def fit(y: FloatArray, v: FloatArray, method: str, *, hartung_knapp: bool = Fals
         h2 = (t2 + typical) / typical
     return Fit(mu=mu, se=se, tau2=t2, q=q, df=df, i2=i2, h2=h2, s2w=s2w, weights=w / sw,
                hartung_knapp=hartung_knapp)
+
+
+def _regression_parts(y: FloatArray, v: FloatArray, X: FloatArray, tau2: float) -> tuple[FloatArray, FloatArray]:
+    """(coefficients, P·y) of the weighted regression with weights 1/(v + τ²)."""
+    w = 1.0 / (v + tau2)
+    xtw = X.T * w
+    beta = np.linalg.solve(xtw @ X, xtw @ y)
+    return beta, w * (y - X @ beta)
+
+
+def _p_matrix(v: FloatArray, X: FloatArray, tau2: float) -> FloatArray:
+    w = 1.0 / (v + tau2)
+    W = np.diag(w)
+    return W - W @ X @ np.linalg.solve(X.T @ W @ X, X.T @ W)
+
+
+def regression_tau2(y: FloatArray, v: FloatArray, X: FloatArray, method: str) -> float:
+    """Residual τ² of a meta-regression on the columns of ``X`` (as ``rma(yi, vi, mods=...)``)."""
+    from scipy.optimize import brentq
+
+    k, p = X.shape
+    if method == "fe":
+        return 0.0
+
+    def qe(t2: float) -> float:
+        _, py = _regression_parts(y, v, X, t2)
+        return float(np.sum(py**2 * (v + t2)))
+
+    if method == "dl":
+        P0 = _p_matrix(v, X, 0.0)
+        return max(0.0, (qe(0.0) - (k - p)) / float(np.trace(P0)))
+    if method == "pm":
+        if qe(0.0) <= k - p:
+            return 0.0
+        upper = 1.0
+        while qe(upper) > k - p:
+            upper *= 10
+        return float(brentq(lambda t: qe(t) - (k - p), 0.0, upper, xtol=1e-14, rtol=1e-14, maxiter=500))
+    t2 = regression_tau2(y, v, X, "dl")
+    for _ in range(500):
+        P = _p_matrix(v, X, t2)
+        py = P @ y
+        step = (float(py @ py) - float(np.trace(P))) / float(np.trace(P @ P))
+        while t2 + step < 0:
+            step /= 2
+            if abs(step) < 1e-12:
+                return 0.0 if t2 < 1e-12 else t2
+        t2 += step
+        if abs(step) < 1e-12:
+            return t2
+    raise MetaAnalysisError("the REML estimate of τ² in the meta-regression did not converge")
+
+
+def slope_on_se(y: FloatArray, v: FloatArray, method: str) -> float:
+    """Slope of the meta-regression of the effects on their standard errors (τ² by ``method``)."""
+    X = np.column_stack([np.ones_like(y), np.sqrt(v)])
+    beta, _ = _regression_parts(y, v, X, regression_tau2(y, v, X, method))
+    return float(beta[1])

@@ -87,9 +87,9 @@ def labels_for(values: object, labels: Labels, k: int) -> list[str]:
     return names
 
 
-def listed(mask: npt.NDArray[np.bool_], labels: Sequence[str]) -> str:
+def listed(mask: object, labels: Sequence[str]) -> str:
     """The first few labels where ``mask`` is true, for an error message."""
-    chosen = [labels[i] for i in np.flatnonzero(mask)]
+    chosen = [labels[int(i)] for i in np.flatnonzero(np.asarray(mask, dtype=bool))]
     more = f" and {len(chosen) - 6} more" if len(chosen) > 6 else ""
     return ", ".join(chosen[:6]) + more
 

@@ -4,20 +4,24 @@
 # R is not available in CI: the tests hard-code these numbers, each with the call beside it.
 suppressMessages(library(metafor))
 out <- function(label, x) cat(label, ":", paste(sprintf("%.10g", x), collapse = " "), "\n")
+# PM and REML: metafor stops its iterations when tau^2 changes by < 1e-5 (PM: uniroot tolerance); run to
+# convergence (tol, threshold 1e-12) so that the reference is the exact root the course's code finds.
+tight <- list(tol = 1e-12, threshold = 1e-12, maxiter = 1000)
 fit_all <- function(name, yi, vi) {
   for (m in c("DL", "PM", "REML")) {
     for (t in c("z", "knha")) {
-      r <- rma(yi, vi, method = m, test = t)
+      r <- rma(yi, vi, method = m, test = t, control = if (m == "DL") list() else tight)
       p <- predict(r)
-      out(sprintf("%s rma(method='%s', test='%s') b se ci.lb ci.ub pval tau2 I2 H2 QE pi.lb pi.ub", name, m, t),
+      out(sprintf("%s rma(method='%s', test='%s'%s) b se ci.lb ci.ub pval tau2 I2 H2 QE pi.lb pi.ub", name, m, t,
+                  if (m == "DL") "" else ", control=tight"),
           c(r$b, r$se, r$ci.lb, r$ci.ub, r$pval, r$tau2, r$I2, r$H2, r$QE, p$pi.lb, p$pi.ub))
     }
   }
   r <- rma(yi, vi, method = "FE"); out(sprintf("%s rma(method='FE') b se QE I2", name), c(r$b, r$se, r$QE, r$I2))
-  # metafor stops iterating when tau^2 changes by < 1e-5; a tight threshold gives the exact root to compare with
+  # metafor's defaults (iterations stopped at 1e-5), for comparison with the converged values above
   for (m in c("PM", "REML")) {
-    r <- rma(yi, vi, method = m, control = list(threshold = 1e-12, maxiter = 1000))
-    out(sprintf("%s rma(method='%s', control=list(threshold=1e-12)) b se tau2 I2", name, m), c(r$b, r$se, r$tau2, r$I2))
+    r <- rma(yi, vi, method = m)
+    out(sprintf("%s rma(method='%s') [default control] b se tau2 I2", name, m), c(r$b, r$se, r$tau2, r$I2))
   }
 }
 
@@ -66,8 +70,13 @@ for (nm in c("hack", "bcg", "niel")) {
     if (tf$k0 > 0) out(sprintf("%s trimfill(method='%s', '%s') filled yi", nm, m, e), tf$yi[tf$fill])
   }
   rt <- regtest(rma(d$yi, d$vi, method = "FE"), model = "lm")
-  out(sprintf("%s regtest(rma(method='FE'), model='lm') t df p b(limit) slope.se", nm),
-      c(rt$zval, rt$dfs, rt$pval, rt$est, rt$fit$se[2]))
+  out(sprintf("%s regtest(rma(method='FE'), model='lm') t df p limit", nm), c(rt$zval, rt$dfs, rt$pval, rt$est))
+  cf <- coef(summary(rt$fit))
+  out(sprintf("%s coef(summary(regtest(rma(method='FE'), model='lm')$fit)) intercept, se; slope on sei, se", nm),
+      c(cf[1, 1], cf[1, 2], cf[2, 1], cf[2, 2]))
+  # the classic form (Egger et al. 1997): OLS of yi/sei on 1/sei; its intercept is the bias coefficient
+  eg <- coef(summary(lm(I(d$yi / sqrt(d$vi)) ~ I(1 / sqrt(d$vi)))))
+  out(sprintf("%s coef(summary(lm(yi/sei ~ 1/sei))) intercept, se, t, p", nm), eg[1, ])
   rt2 <- regtest(rma(d$yi, d$vi, method = "DL"))
   out(sprintf("%s regtest(rma(method='DL')) z p limit", nm), c(rt2$zval, rt2$pval, rt2$est))
 }
