@@ -63,8 +63,10 @@ out("niel escalc('RD') yi", nrd$yi); out("niel escalc('RD') vi", nrd$vi)
 for (nm in c("hack", "bcg", "niel")) {
   d <- get(nm)
   for (m in c("FE", "DL", "REML")) for (e in c("L0", "R0")) {
-    r <- rma(d$yi, d$vi, method = m)
-    tf <- trimfill(r, estimator = e)
+    # REML: run to convergence (control = tight, also in trimfill's own refits) -- see fit_all above
+    ctl <- if (m == "REML") tight else list()
+    r <- rma(d$yi, d$vi, method = m, control = ctl)
+    tf <- trimfill(r, estimator = e, control = ctl)
     out(sprintf("%s trimfill(rma(method='%s'), estimator='%s') k0 side(1=right) b se ci.lb ci.ub tau2 se.k0",
                 nm, m, e), c(tf$k0, tf$side == "right", tf$b, tf$se, tf$ci.lb, tf$ci.ub, tf$tau2, tf$se.k0))
     if (tf$k0 > 0) out(sprintf("%s trimfill(method='%s', '%s') filled yi", nm, m, e), tf$yi[tf$fill])
@@ -85,7 +87,8 @@ for (nm in c("hack", "bcg", "niel")) {
 for (nm in c("bcg", "normand_smd", "niel")) {
   d <- switch(nm, bcg = bcg, normand_smd = norm, niel = niel)
   for (m in c("DL", "REML")) {
-    r <- rma(d$yi, d$vi, method = m)
+    # REML with control = tight (leave1out and influence refit with the model's control)
+    r <- rma(d$yi, d$vi, method = m, control = if (m == "REML") tight else list())
     l <- leave1out(r)
     for (col in c("estimate", "se", "ci.lb", "ci.ub", "pval", "Q", "tau2", "I2"))
       out(sprintf("%s leave1out(rma(method='%s'))$%s", nm, m, col), l[[col]])
@@ -95,7 +98,7 @@ for (nm in c("bcg", "normand_smd", "niel")) {
     out(sprintf("%s influence(rma(method='%s'))$dfbs$intrcpt", nm, m), inf$dfbs$intrcpt)
     out(sprintf("%s influence(rma(method='%s'))$is.infl", nm, m), as.numeric(inf$is.infl))
   }
-  r <- rma(d$yi, d$vi, method = "REML", test = "knha")
+  r <- rma(d$yi, d$vi, method = "REML", test = "knha", control = tight)
   l <- leave1out(r); out(sprintf("%s leave1out(rma(method='REML', test='knha'))$ci.lb", nm), l$ci.lb)
 }
 
