@@ -2,8 +2,9 @@
 
 Reference values: tests/data/metafor_reference.R (metafor 3.8-1, run once; output in metafor_reference.txt).
 Data: dat.bcg (13 BCG trials, large), dat.nielweise2007 (18 catheter trials, rare events, zero cells and one
-table with no events: study 15), dat.hine1989 (6 lidocaine trials, RD), dat.collins1985a (diuretics in
-pre-eclampsia, the 25 trials with counts; one with no events, Colecchia).
+table with no events: study 15), dat.hine1989 (6 lidocaine studies), dat.collins1985a (H2 antagonists in
+upper gastrointestinal bleeding: the 25 trials with counts of persistent or recurrent bleeding; one,
+Colecchia, with no events).  Provenance: tests/data/README.md.
 """
 
 from __future__ import annotations
