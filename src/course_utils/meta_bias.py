@@ -140,7 +140,17 @@ class TrimAndFill:
     pooled: pd.Series
 
     def summary(self, digits: int = 3) -> str:
-        """What trim-and-fill did, and the caution that goes with it."""
+        """What trim-and-fill did, and the caution that goes with it.
+
+        Parameters
+        ----------
+        digits : int, default 3
+            Decimals for estimates and intervals.
+
+        Returns
+        -------
+        str
+        """
         o, a = self.original.pooled, self.adjusted.pooled
         scale = "ratio" if self.original.exponentiate else "effect"
         return "\n".join([

@@ -320,7 +320,17 @@ class MetaAnalysis:
         return len(self.studies)
 
     def summary(self, digits: int = 3) -> str:
-        """A few lines that report the analysis the way a paper would."""
+        """A few lines that report the analysis the way a paper would.
+
+        Parameters
+        ----------
+        digits : int, default 3
+            Decimals for estimates and intervals.
+
+        Returns
+        -------
+        str
+        """
         p, h = self.pooled, self.heterogeneity
         scale = "ratio" if self.exponentiate else "effect"
         test = (f"t({int(p['df'])}) = {_fmt(p['t'], 2)}" if self.hartung_knapp else f"z = {_fmt(p['z'], 2)}")
@@ -341,7 +351,13 @@ class MetaAnalysis:
         return self.summary()
 
     def table(self) -> pd.DataFrame:
-        """Studies and the pooled row in one DataFrame (for printing or a forest plot)."""
+        """Studies and the pooled row in one DataFrame (for printing or a forest plot).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``weight`` per study, then the pooled row.
+        """
         pooled = self.pooled[["estimate", "se", "ci_low", "ci_high"]].copy()
         pooled["weight"] = 100.0
         frame = pd.concat([self.studies, pooled.to_frame(f"pooled ({self.method_label})").T])
@@ -549,6 +565,18 @@ class MetaRegression:
     def predict(self, values: Numbers | float, *, exponentiate: bool = False) -> pd.DataFrame:
         """Predicted average effect (with 95% CI) at given moderator values.
 
+        Parameters
+        ----------
+        values : float or array-like of float
+            Moderator values at which to predict.
+        exponentiate : bool, default False
+            Return ratios (``exp``) when the effects are log ratios.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimate``, ``se``, ``ci_low``, ``ci_high``, indexed by the moderator values.
+
         Examples
         --------
         >>> r = meta_regression([0.1, 0.3, 0.5, 0.6], [0.01, 0.02, 0.01, 0.03], [1, 2, 3, 4])
@@ -697,7 +725,14 @@ def funnel_asymmetry_test(effect: Numbers, variance: Numbers) -> pd.Series:
     publication bias, though not proof of it (heterogeneity or chance can do
     the same).  This is the default test of ``metafor::regtest`` for a
     DerSimonian–Laird model, a variant of Egger et al.'s test (BMJ 1997;315:629–634,
-    doi:10.1136/bmj.315.7109.629).
+    doi:10.1136/bmj.315.7109.629); the classic form is :func:`course_utils.egger_test`.
+
+    Parameters
+    ----------
+    effect : array-like of float
+        Study effects on an additive scale (log ratios, mean differences…).
+    variance : array-like of float
+        Their variances (SE squared).
 
     Returns
     -------
