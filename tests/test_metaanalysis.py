@@ -473,11 +473,11 @@ def test_one_study_is_refused_with_a_reason(kwargs, message):
 
 
 @pytest.mark.parametrize("effect, variance, message", [
-    (["0.1", "0.3", "0.2"], [0.01, 0.02, 0.015], "effect contains text.*pd.to_numeric"),
-    ([0.1, 0.3, 0.2], ["0.01", "0.02", "0.015"], "variance contains text"),
-    (pd.Series(["0.1", "0.3", "0.2"]), [0.01, 0.02, 0.015], "effect contains text"),
-    (pd.Series(["0.1", "0.3", "0.2"], dtype="string"), [0.01, 0.02, 0.015], "effect contains text"),
-    (np.array(["0.1", "0.3", "0.2"]), [0.01, 0.02, 0.015], "effect contains text"),
+    (["0.1", "0.3", "0.2"], [0.01, 0.02, 0.015], "effect must be numbers, but one is the text.*pd.to_numeric"),
+    ([0.1, 0.3, 0.2], ["0.01", "0.02", "0.015"], "variance must be numbers, but one is the text"),
+    (pd.Series(["0.1", "0.3", "0.2"]), [0.01, 0.02, 0.015], "effect must be numbers, but one is the text"),
+    (pd.Series(["0.1", "0.3", "0.2"], dtype="string"), [0.01, 0.02, 0.015], "effect must be numbers, but one is the text"),
+    (np.array(["0.1", "0.3", "0.2"]), [0.01, 0.02, 0.015], "effect must be numbers, but one is the text"),
     ("0.1 0.3", [0.01, 0.02], "must be numbers"),
     ([True, False, True], [0.01, 0.02, 0.015], "true/false"),
     ([0.1, 0.3, 0.2], [0.01, -0.02, 0.015], "positive and finite.*study 2"),
@@ -490,15 +490,15 @@ def test_bad_inputs_get_clear_errors(effect, variance, message):
 
 
 def test_numeric_strings_are_refused_everywhere():
-    with pytest.raises(MetaAnalysisError, match="contains text"):
+    with pytest.raises(MetaAnalysisError, match="is the text"):
         log_ratio_from_counts(["4"], [123], [11], [139])
-    with pytest.raises(MetaAnalysisError, match="contains text"):
+    with pytest.raises(MetaAnalysisError, match="is the text"):
         cu.log_ratio_from_ci(["3.2"], [1.38], [7.41])
-    with pytest.raises(MetaAnalysisError, match="contains text"):
+    with pytest.raises(MetaAnalysisError, match="is the text"):
         cu.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], ["1", "2", "3"])
-    with pytest.raises(MetaAnalysisError, match="contains text"):
+    with pytest.raises(MetaAnalysisError, match="is the text"):
         cu.effect_from_means(["5"], [1], [10], [4], [1], [10])
-    with pytest.raises(MetaAnalysisError, match="contains text"):
+    with pytest.raises(MetaAnalysisError, match="is the text"):
         cu.pool_2x2(["1", "2"], [10, 10], [1, 2], [10, 10])
 
 
@@ -513,3 +513,11 @@ def test_prediction_interval_options():
     assert p["pi_high"] == pytest.approx(p["estimate"] + half, rel=1e-12)
     assert higgins.pooled["pi_high"] > hk.pooled["pi_high"]
     assert hk.prediction == "hk" and higgins.prediction == "t"
+
+
+def test_errors_belong_to_the_course_validation_kit():
+    from course_utils._validate import CourseInputError
+
+    assert issubclass(MetaAnalysisError, CourseInputError) and issubclass(MetaAnalysisError, ValueError)
+    with pytest.raises(CourseInputError):
+        cu.meta_analysis([0.1, 0.2], [0.1, -0.1])

@@ -8,6 +8,7 @@ variances, and lists of different lengths.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import Union
 
@@ -15,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from course_utils._validate import CourseInputError, finite_numbers
 from course_utils.results import make_result
 
 #: What a per-study input may be: a list, tuple, NumPy array or pandas Series of numbers.
@@ -25,12 +27,15 @@ Labels = Union[Sequence[object], "pd.Series[str]", "pd.Index[str]", None]
 FloatArray = npt.NDArray[np.float64]
 
 
-class MetaAnalysisError(ValueError):
+class MetaAnalysisError(CourseInputError):
     """The study data cannot be pooled as given (the message says why and what to do)."""
 
 
 def as_float_array(values: object, what: str) -> FloatArray:
     """``values`` as a 1-D float array; text, numeric strings and true/false values are refused.
+
+    Text is refused by the course's validation kit (:func:`course_utils._validate.finite_numbers`),
+    so the message is the same as in every other module.
 
     Examples
     --------
@@ -40,39 +45,23 @@ def as_float_array(values: object, what: str) -> FloatArray:
     if isinstance(values, (str, bytes)):
         raise MetaAnalysisError(f"{what} must be numbers, one per study; got the text {values!r:.60}")
     if isinstance(values, pd.Series):
-        dtype = values.dtype
-        if pd.api.types.is_bool_dtype(dtype):
+        if pd.api.types.is_bool_dtype(values.dtype):
             raise MetaAnalysisError(f"{what} holds true/false values; give numbers, one per study")
-        if not pd.api.types.is_numeric_dtype(dtype):
-            _refuse_text(values.to_numpy(dtype=object), what)
-        raw = values.to_numpy(dtype="float64", na_value=np.nan)
-    else:
-        obj = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
-        if obj.dtype.kind == "b":
-            raise MetaAnalysisError(f"{what} holds true/false values; give numbers, one per study")
-        if obj.dtype.kind in "USO":
-            _refuse_text(np.asarray(obj, dtype=object), what)
-        try:
-            raw = np.asarray([np.nan if x is None else x for x in obj.ravel()], dtype="float64").reshape(obj.shape) \
-                if obj.dtype.kind == "O" else np.asarray(obj, dtype="float64")
-        except (TypeError, ValueError) as exc:
-            raise MetaAnalysisError(f"{what} must be numbers; got {values!r:.80}") from exc
-    if raw.ndim != 1:
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            return values.to_numpy(dtype="float64", na_value=np.nan)
+        values = values.to_numpy(dtype=object)
+    array = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+    if array.ndim != 1:
         raise MetaAnalysisError(
-            f"{what} must be one number per study (a 1-D list or Series), got shape {raw.shape}"
+            f"{what} must be one number per study (a 1-D list or Series), got shape {array.shape}"
         )
-    return raw
-
-
-def _refuse_text(values: npt.NDArray[np.object_], what: str) -> None:
-    for x in values.ravel():
-        if isinstance(x, (str, bytes)):
-            raise MetaAnalysisError(
-                f"{what} contains text ({x!r:.30}); numbers stored as text are not used silently. "
-                "Convert the column first, e.g. with pd.to_numeric(column), and check what failed to convert."
-            )
-        if isinstance(x, (bool, np.bool_)):
-            raise MetaAnalysisError(f"{what} holds true/false values; give numbers, one per study")
+    if array.dtype.kind == "b" or any(isinstance(x, (bool, np.bool_)) for x in array.ravel()):
+        raise MetaAnalysisError(f"{what} holds true/false values; give numbers, one per study")
+    if array.dtype.kind in "iuf":
+        return np.asarray(array, dtype="float64")
+    if all(x is None or x is pd.NA or isinstance(x, (numbers.Real, np.number)) for x in array):
+        return np.array([np.nan if (x is None or x is pd.NA) else float(x) for x in array], dtype="float64")
+    return finite_numbers(array, what, error=MetaAnalysisError, allow_nan=True)
 
 
 def labels_for(values: object, labels: Labels, k: int) -> list[str]:
