@@ -100,6 +100,10 @@ for (nm in c("bcg", "normand_smd", "niel")) {
   }
   r <- rma(d$yi, d$vi, method = "REML", test = "knha", control = tight)
   l <- leave1out(r); out(sprintf("%s leave1out(rma(method='REML', test='knha'))$ci.lb", nm), l$ci.lb)
+  inf <- influence(r)
+  for (col in c("rstudent", "dffits", "cook.d", "cov.r"))
+    out(sprintf("%s influence(rma(method='REML', test='knha'))$inf$%s", nm, col), inf$inf[[col]])
+  out(sprintf("%s influence(rma(method='REML', test='knha'))$dfbs$intrcpt", nm), inf$dfbs$intrcpt)
 }
 
 # ---- 5. 2x2 tables: Mantel-Haenszel and Peto
