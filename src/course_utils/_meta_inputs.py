@@ -28,7 +28,15 @@ FloatArray = npt.NDArray[np.float64]
 
 
 class MetaAnalysisError(CourseInputError):
-    """The study data cannot be pooled as given (the message says why and what to do)."""
+    """The study data cannot be pooled as given (the message says why and what to do).
+
+    A :class:`course_utils._validate.CourseInputError` (and so a ``ValueError``).
+
+    Examples
+    --------
+    >>> issubclass(MetaAnalysisError, ValueError)
+    True
+    """
 
 
 def as_float_array(values: object, what: str) -> FloatArray:

@@ -128,6 +128,13 @@ class TrimAndFill:
         The imputed studies: ``effect`` and ``variance`` (analysis scale).
     pooled : pandas.Series
         The adjusted pooled result (float), with ``n`` = k + k0 and ``k0``, ``se_k0``.
+
+    Examples
+    --------
+    >>> import course_utils as cu
+    >>> m = cu.meta_analysis([0.1, 0.3, 0.5, 0.6, 0.9], [0.01, 0.02, 0.04, 0.06, 0.1], method="fe")
+    >>> int(trim_and_fill(m).pooled["n"])
+    7
     """
 
     k0: int
@@ -150,6 +157,13 @@ class TrimAndFill:
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> import course_utils as cu
+        >>> m = cu.meta_analysis([0.1, 0.3, 0.5, 0.6, 0.9], [0.01, 0.02, 0.04, 0.06, 0.1], method="fe")
+        >>> print(trim_and_fill(m).summary().splitlines()[0])
+        Trim-and-fill (L0): 2 studies imputed on the left of the funnel
         """
         o, a = self.original.pooled, self.adjusted.pooled
         scale = "ratio" if self.original.exponentiate else "effect"

@@ -295,6 +295,12 @@ class MetaAnalysis:
         Whether estimates are shown as ratios (the inputs were log ratios).
     hartung_knapp : bool
         Whether the CI (and prediction interval) use the Hartung–Knapp–Sidik–Jonkman method.
+
+    Examples
+    --------
+    >>> m = meta_analysis([0.1, 0.3, 0.2, 0.8], [0.01, 0.02, 0.015, 0.02], method="reml")
+    >>> m.method_label, m.k
+    ('random effects, REML τ²', 4)
     """
 
     method: str
@@ -330,6 +336,11 @@ class MetaAnalysis:
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> print(meta_analysis([0.1, 0.3, 0.2], [0.01, 0.02, 0.015], method="fe").summary().splitlines()[0])
+        Meta-analysis of 3 studies — fixed effect (inverse variance)
         """
         p, h = self.pooled, self.heterogeneity
         scale = "ratio" if self.exponentiate else "effect"
@@ -357,6 +368,11 @@ class MetaAnalysis:
         -------
         pandas.DataFrame
             ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``weight`` per study, then the pooled row.
+
+        Examples
+        --------
+        >>> meta_analysis([0.1, 0.3, 0.2], [0.01, 0.02, 0.015]).table().shape
+        (4, 5)
         """
         pooled = self.pooled[["estimate", "se", "ci_low", "ci_high"]].copy()
         pooled["weight"] = 100.0
@@ -548,6 +564,12 @@ class MetaRegression:
         Residual I² (percent).
     moderator : str
         Name of the moderator.
+
+    Examples
+    --------
+    >>> r = meta_regression([0.1, 0.3, 0.5, 0.6], [0.01, 0.02, 0.01, 0.03], [1, 2, 3, 4])
+    >>> r.qe_df
+    2
     """
 
     coefficients: pd.DataFrame
@@ -603,7 +625,18 @@ class MetaRegression:
         return np.asarray(self.cov, dtype=float)
 
     def summary(self) -> str:
-        """A few lines in the style of a paper's results section."""
+        """A few lines in the style of a paper's results section.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> r = meta_regression([0.1, 0.3, 0.5, 0.6], [0.01, 0.02, 0.01, 0.03], [1, 2, 3, 4])
+        >>> r.summary().startswith("Mixed-effects meta-regression on moderator")
+        True
+        """
         c = self.coefficients
         slope = c.iloc[1]
         return "\n".join(
