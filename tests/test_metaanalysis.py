@@ -521,3 +521,22 @@ def test_errors_belong_to_the_course_validation_kit():
     assert issubclass(MetaAnalysisError, CourseInputError) and issubclass(MetaAnalysisError, ValueError)
     with pytest.raises(CourseInputError):
         cu.meta_analysis([0.1, 0.2], [0.1, -0.1])
+
+
+def test_reml_where_fisher_scoring_oscillates():
+    # Two made-up sets found by a random search (tests/data/metafor_reference.R, section 6).
+    # rma(y19, v19, method="REML") fails in metafor 3.8-1 ("Fisher scoring algorithm did not converge");
+    # rma(y19, v19, method="REML", control=list(stepadj=0.5, threshold=1e-12, maxiter=10000))
+    #   -> tau^2 0.01953381039, b -0.190021391, se 0.1481745043
+    y19 = [-0.220278, -0.039617, 0.131952, -0.667665, 0.579059, -0.391101, -0.423947, 0.057232]
+    v19 = [0.215150, 0.234221, 0.082684, 0.594051, 0.522285, 0.487174, 0.032066, 0.346424]
+    p = cu.meta_analysis(y19, v19, method="reml").pooled
+    assert [p["tau2"], p["estimate"], p["se"]] == pytest.approx([0.01953381039, -0.190021391, 0.1481745043],
+                                                               rel=1e-8)
+    # rma(y932, v932, method="REML", control=list(threshold=1e-12)): "may have gotten stuck at a local maximum.
+    # Setting tau^2 = 0." -> tau^2 0, b 0.0239382703 (the restricted likelihood is highest at the boundary)
+    y932 = [-0.019435, 0.074833, -0.044065, -0.316712, 1.087490]
+    v932 = [0.029369, 0.337654, 0.019284, 0.320420, 0.179786]
+    p = cu.meta_analysis(y932, v932, method="reml").pooled
+    assert p["tau2"] == 0.0
+    assert p["estimate"] == pytest.approx(0.0239382703, rel=1e-8)

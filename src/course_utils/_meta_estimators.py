@@ -13,8 +13,10 @@ positive solution — e.g. when Cochran's Q is below its degrees of freedom k �
   doi:10.1016/j.cct.2006.04.004): the τ² ≥ 0 at which the generalised Q equals k − 1
   (found by bracketing root search; 0 when Q(0) ≤ k − 1);
 * ``"reml"`` restricted maximum likelihood (Viechtbauer, J Educ Behav Stat
-  2005;30:261–293, doi:10.3102/10769986030003261), by Fisher scoring with step
-  halving so τ² never goes below 0, as metafor does.
+  2005;30:261–293, doi:10.3102/10769986030003261), by Fisher scoring as metafor, with
+  step halving so that τ² never goes below 0 and the likelihood never falls (which stops
+  the oscillation plain Fisher scoring can fall into); where the restricted likelihood is
+  higher at τ² = 0 than at the interior point found, 0 is returned (the maximum).
 
 Hartung–Knapp–Sidik–Jonkman (Hartung & Knapp, Stat Med 2001;20:3875–3889,
 doi:10.1002/sim.1009; Sidik & Jonkman, Stat Med 2002;21:3153–3159, doi:10.1002/sim.1262):
@@ -31,6 +33,7 @@ I² = max(0, (Q − df)/Q).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,28 +99,65 @@ def tau2_pm(y: FloatArray, v: FloatArray) -> float:
                         maxiter=500))
 
 
-def tau2_reml(y: FloatArray, v: FloatArray, *, tol: float = 1e-12, maxiter: int = 500) -> float:
-    """REML τ² by Fisher scoring (step halving keeps τ² ≥ 0)."""
-    tau2 = tau2_dl(y, v)
+def _maximise_reml(score_info: Callable[[float], tuple[float, float]], loglik: Callable[[float], float],
+                   start: float, *, tol: float = 1e-12, maxiter: int = 1000) -> float:
+    """REML τ² from its score and Fisher information, as metafor's Fisher scoring plus two safeguards.
+
+    A step is halved while it would take τ² below 0 or lower the likelihood; and when two
+    successive steps point in opposite directions the score's root is bracketed, so it is
+    polished by Brent's method (plain Fisher scoring can oscillate around the root for ever).
+    If the likelihood is higher at τ² = 0 than at the root (it can be bimodal), 0 is returned.
+    """
+    from scipy.optimize import brentq
+
+    tau2, ll = start, loglik(start)
+    previous: tuple[float, float] | None = None
     for _ in range(maxiter):
+        score, info = score_info(tau2)
+        step = score / info
+        if previous is not None and previous[1] * step < 0:
+            low, high = sorted((previous[0], tau2))
+            if score_info(low)[0] * score_info(high)[0] < 0:
+                tau2 = float(brentq(lambda t: score_info(t)[0], low, high, xtol=1e-15, rtol=1e-15, maxiter=500))
+                break
+        previous = (tau2, step)
+        while abs(step) >= tol and (tau2 + step < 0 or loglik(tau2 + step) < ll - 1e-12):
+            step /= 2
+        if abs(step) < tol:
+            break
+        tau2 += step
+        ll = loglik(tau2)
+    else:
+        raise MetaAnalysisError(
+            f"the REML estimate of τ² did not converge in {maxiter} Fisher-scoring steps; "
+            "try method='pm' or method='dl' and report which you used"
+        )
+    if tau2 < 1e-10 or loglik(0.0) > loglik(tau2):
+        return 0.0
+    return tau2
+
+
+def _reml_loglik(y: FloatArray, v: FloatArray, tau2: float) -> float:
+    """Restricted log-likelihood of the intercept-only model (up to a constant)."""
+    w = 1.0 / (v + tau2)
+    sw = float(np.sum(w))
+    mu = float(np.sum(w * y) / sw)
+    return -0.5 * (float(np.sum(np.log(v + tau2))) + math.log(sw) + float(np.sum(w * (y - mu) ** 2)))
+
+
+def tau2_reml(y: FloatArray, v: FloatArray) -> float:
+    """REML τ² (intercept-only model); see :func:`_maximise_reml`."""
+
+    def score_info(tau2: float) -> tuple[float, float]:
         w = 1.0 / (v + tau2)
         sw = float(np.sum(w))
         mu = float(np.sum(w * y) / sw)
         trace_p = sw - float(np.sum(w**2)) / sw
         ypp_y = float(np.sum(w**2 * (y - mu) ** 2))
         trace_pp = float(np.sum(w**2) - 2 * np.sum(w**3) / sw + np.sum(w**2) ** 2 / sw**2)
-        step = (ypp_y - trace_p) / trace_pp
-        while tau2 + step < 0:
-            step /= 2
-            if abs(step) < tol:
-                return 0.0 if tau2 < tol else tau2
-        tau2 += step
-        if abs(step) < tol:
-            return tau2
-    raise MetaAnalysisError(
-        f"the REML estimate of τ² did not converge in {maxiter} Fisher-scoring steps; "
-        "try method='pm' or method='dl' and report which you used"
-    )
+        return ypp_y - trace_p, trace_pp
+
+    return _maximise_reml(score_info, lambda t: _reml_loglik(y, v, t), tau2_dl(y, v))
 
 
 def tau2(y: FloatArray, v: FloatArray, method: str) -> float:
@@ -195,19 +235,20 @@ def regression_tau2(y: FloatArray, v: FloatArray, X: FloatArray, method: str) ->
         while qe(upper) > k - p:
             upper *= 10
         return float(brentq(lambda t: qe(t) - (k - p), 0.0, upper, xtol=1e-14, rtol=1e-14, maxiter=500))
-    t2 = regression_tau2(y, v, X, "dl")
-    for _ in range(500):
+
+    def loglik(t2: float) -> float:
+        w = 1.0 / (v + t2)
+        xtwx = (X.T * w) @ X
+        _, py = _regression_parts(y, v, X, t2)
+        return -0.5 * (float(np.sum(np.log(v + t2))) + float(np.linalg.slogdet(xtwx)[1])
+                       + float(np.sum(py**2 * (v + t2))))
+
+    def score_info(t2: float) -> tuple[float, float]:
         P = _p_matrix(v, X, t2)
         py = P @ y
-        step = (float(py @ py) - float(np.trace(P))) / float(np.trace(P @ P))
-        while t2 + step < 0:
-            step /= 2
-            if abs(step) < 1e-12:
-                return 0.0 if t2 < 1e-12 else t2
-        t2 += step
-        if abs(step) < 1e-12:
-            return t2
-    raise MetaAnalysisError("the REML estimate of τ² in the meta-regression did not converge")
+        return float(py @ py) - float(np.trace(P)), float(np.trace(P @ P))
+
+    return _maximise_reml(score_info, loglik, regression_tau2(y, v, X, "dl"))
 
 
 def slope_on_se(y: FloatArray, v: FloatArray, method: str) -> float:

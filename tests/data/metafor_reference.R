@@ -125,3 +125,15 @@ for (nm in names(tabs)) {
   out(sprintf("%s rma.peto() b se ci.lb ci.ub pval QE QEp I2 k", nm),
       c(r$b, r$se, r$ci.lb, r$ci.ub, r$pval, r$QE, r$QEp, r$I2, r$k))
 }
+
+# ---- 6. REML where Fisher scoring struggles (two made-up sets of 8 and 5 studies, found by a random search)
+y19 <- c(-0.220278, -0.039617, 0.131952, -0.667665, 0.579059, -0.391101, -0.423947, 0.057232)
+v19 <- c(0.215150, 0.234221, 0.082684, 0.594051, 0.522285, 0.487174, 0.032066, 0.346424)
+# rma(y19, v19, method = "REML") stops with "Fisher scoring algorithm did not converge"; the remedy in help(rma):
+r <- rma(y19, v19, method = "REML", control = list(stepadj = 0.5, threshold = 1e-12, maxiter = 10000))
+out("oscillating rma(method='REML', control=list(stepadj=0.5)) tau2 b se", c(r$tau2, r$b, r$se))
+y932 <- c(-0.019435, 0.074833, -0.044065, -0.316712, 1.087490)
+v932 <- c(0.029369, 0.337654, 0.019284, 0.320420, 0.179786)
+# metafor warns "Fisher scoring algorithm may have gotten stuck at a local maximum. Setting tau^2 = 0."
+r <- suppressWarnings(rma(y932, v932, method = "REML", control = list(threshold = 1e-12, maxiter = 1000)))
+out("bimodal rma(method='REML') tau2 b", c(r$tau2, r$b))
