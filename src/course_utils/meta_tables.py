@@ -133,9 +133,11 @@ def pool_2x2(
         scale for ratios, ``ci_low``, ``ci_high``, ``n`` = number of tables, then ``z``, ``p_value``,
         ``q``, ``i2``, ``tau2`` (0: a fixed-effect method), ``log_estimate``; for the MH odds ratio
         also ``cmh`` and ``cmh_p``, the Cochran–Mantel–Haenszel test with continuity correction);
-        ``.attrs`` holds ``method`` and ``measure``.  ``.studies`` holds the per-study estimates
-        (0.5 added to tables with a zero cell; tables without any event, or with only events, are
-        left out of ``.studies`` and of Q but kept in the pooled estimate) with the method's weights.
+        ``.attrs`` holds ``method`` and ``measure``.  ``.studies`` holds the per-study estimates with
+        the method's weights: for Mantel–Haenszel each table's own OR, RR or RD (0.5 added to the cells
+        of tables with a zero cell, as metafor; tables without any event, or with only events, are left
+        out of ``.studies`` and of Q but kept in the pooled estimate); for Peto each table's one-step
+        log OR (O − E)/V from the raw counts (tables with V = 0 left out).
 
     Raises
     ------
