@@ -18,6 +18,9 @@ from course_utils.metaanalysis import (
     meta_analysis,
     meta_regression,
 )
+from course_utils.meta_bias import egger_test, influence_diagnostics, leave_one_out, trim_and_fill
+from course_utils.meta_effects import effect_from_means, risk_difference_from_counts
+from course_utils.meta_tables import pool_2x2
 from course_utils.trials import (
     analysis_populations,
     ancova,
@@ -70,6 +73,13 @@ __all__ = [
     "meta_analysis",
     "meta_regression",
     "funnel_asymmetry_test",
+    "egger_test",
+    "trim_and_fill",
+    "leave_one_out",
+    "influence_diagnostics",
+    "effect_from_means",
+    "risk_difference_from_counts",
+    "pool_2x2",
     "analysis_populations",
     "ancova",
     "attrition",

@@ -1,58 +1,70 @@
 """Meta-analysis: pool study results, measure heterogeneity, meta-regression.
 
-Pooling is done by statsmodels' :func:`statsmodels.stats.meta_analysis.combine_effects`
-(inverse-variance fixed effect; random effects with the DerSimonian–Laird or the
-Paule–Mandel estimate of the between-study variance τ²).  This module wraps it
-into the course's result shape and adds what a reader of a meta-analysis needs:
+Pooling follows R's ``metafor::rma`` (Viechtbauer, J Stat Softw 2010;36(3),
+doi:10.18637/jss.v036.i03) and is checked against metafor 3.8-1 in the tests:
 
 * :func:`log_ratio_from_counts` — per-study log risk ratios or log odds ratios
-  and their variances from 2×2 counts (statsmodels ``effectsize_2proportions``);
-* :func:`meta_analysis` — the pooled estimate, its 95% CI, a 95% *prediction
-  interval* for the effect in a new setting, and heterogeneity (Cochran's Q, I², τ²);
+  and their variances from 2×2 counts;
+* :func:`meta_analysis` — inverse-variance pooling: fixed effect, or random effects
+  with τ² by REML, DerSimonian–Laird or Paule–Mandel (always ≥ 0), optionally with
+  Hartung–Knapp–Sidik–Jonkman intervals; the pooled estimate, its 95% CI, a 95%
+  *prediction interval* for the effect in a new setting, and heterogeneity
+  (Cochran's Q, I², H², τ²);
 * :func:`meta_regression` — a mixed-effects meta-regression on one study-level
   moderator (method-of-moments τ², weighted least squares via statsmodels);
 * :func:`funnel_asymmetry_test` — the regression test for funnel-plot asymmetry
   (meta-regression on the standard error, as ``metafor::regtest``).
+
+Related modules with the same flat ``cu.`` names: :mod:`course_utils.meta_effects`
+(MD, SMD, RD from summary data), :mod:`course_utils.meta_tables` (Mantel–Haenszel and
+Peto pooling of 2×2 tables), :mod:`course_utils.meta_bias` (trim-and-fill, Egger's test,
+leave-one-out and influence diagnostics).  The arithmetic of τ² and Hartung–Knapp is in
+the private ``_meta_estimators`` (its docstring gives the formulas and sources).
 
 Formulas (all on the log scale for ratios):
 
 * log risk ratio ``log((a/n1)/(c/n2))`` with variance ``1/a − 1/n1 + 1/c − 1/n2``
   (Rothman, Greenland & Lash, *Modern Epidemiology*, 3rd ed., ch. 14; identical to
   ``metafor::escalc(measure="RR")``);
-* Q = Σ wᵢ(yᵢ − ȳ_FE)², df = k − 1, I² = (Q − df)/Q truncated at 0 (Higgins &
-  Thompson, Stat Med 2002;21:1539–1558, doi:10.1002/sim.1186);
-* DerSimonian–Laird τ² (Control Clin Trials 1986;7:177–188,
-  doi:10.1016/0197-2456(86)90046-2); Paule–Mandel τ² (DerSimonian & Kacker,
-  Contemp Clin Trials 2007;28:105–114, doi:10.1016/j.cct.2006.04.004);
-* prediction interval μ̂ ± 1.96·√(τ² + SE(μ̂)²) — the normal-based interval that
-  ``metafor::predict.rma`` prints; Higgins, Thompson & Spiegelhalter (J R Stat Soc A
-  2009;172:137–159, doi:10.1111/j.1467-985X.2008.00552.x) suggest a t distribution
-  with k − 2 df instead (``prediction="t"``).
-
-The results were checked against R ``metafor`` 3.8-1 on the BCG trials (see
-``tests/test_metaanalysis.py`` for the exact calls and printed values).
+* Q = Σ wᵢ(yᵢ − ȳ_FE)², df = k − 1;
+* prediction interval μ̂ ± q·√(τ² + SE(μ̂)²) with q the normal quantile (as
+  ``metafor::predict.rma``), the t quantile on k − 1 df with Hartung–Knapp (as metafor),
+  or on k − 2 df on request (Higgins, Thompson & Spiegelhalter, J R Stat Soc A
+  2009;172:137–159, doi:10.1111/j.1467-985X.2008.00552.x).
 
 Examples
 --------
 >>> import course_utils as cu
 >>> bcg = cu.load("bcg")
 >>> tab = cu.log_ratio_from_counts(bcg["bcg_tb"], bcg["bcg_vacc"], bcg["no_vacc_tb"], bcg["no_vacc"])
->>> meta = cu.meta_analysis(tab["log_ratio"], tab["variance"], method="dl", exponentiate=True)
->>> float(round(meta.pooled["estimate"], 3))
-0.49
+>>> meta = cu.meta_analysis(tab["log_ratio"], tab["variance"], method="reml", hartung_knapp=True,
+...                         exponentiate=True)
+>>> meta.pooled[["estimate", "ci_low", "ci_high"]].round(3).tolist()
+[0.489, 0.33, 0.726]
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from course_utils.results import critical_value, from_ratio_log_ci, make_result, result_frame
+from course_utils import _meta_estimators as _est
+from course_utils._meta_inputs import (
+    FloatArray,
+    Labels,
+    MetaAnalysisError,
+    Numbers,
+    as_float_array,
+    check_counts,
+    check_studies,
+    labels_for,
+    listed,
+    numeric_result,
+)
+from course_utils.results import critical_value, result_frame
 
 __all__ = [
     "MetaAnalysisError",
@@ -69,81 +81,29 @@ METHODS = {
     "fe": "fixed effect (inverse variance)",
     "dl": "random effects, DerSimonian–Laird τ²",
     "pm": "random effects, Paule–Mandel τ²",
+    "reml": "random effects, REML τ²",
+    "mh": "fixed effect, Mantel–Haenszel",
+    "peto": "fixed effect, Peto",
 }
-_ALIASES = {"fixed": "fe", "fixed effect": "fe", "iterated": "pm", "chi2": "dl"}
+#: Methods :func:`meta_analysis` fits from effects and variances (MH and Peto need the 2×2 tables).
+POOLING_METHODS = ("fe", "dl", "pm", "reml")
+_ALIASES = {"fixed": "fe", "fixed effect": "fe", "common": "fe", "equal": "fe", "iterated": "pm", "chi2": "dl"}
 
-
-class MetaAnalysisError(ValueError):
-    """The study data cannot be pooled as given (the message says why and what to do)."""
-
-
-# ------------------------------------------------------------------ input checks
-
-def _as_float_array(values: Any, what: str) -> np.ndarray:
-    try:
-        array = np.asarray(pd.Series(values, dtype="float64") if isinstance(values, pd.Series) else values,
-                           dtype="float64")
-    except (TypeError, ValueError) as exc:
-        raise MetaAnalysisError(f"{what} must be numbers; got {values!r:.80}") from exc
-    if array.ndim != 1:
-        raise MetaAnalysisError(f"{what} must be one number per study (a 1-D list or Series), got shape {array.shape}")
-    return array
-
-
-def _labels(values: Any, labels: Sequence[Any] | None, k: int) -> list[str]:
-    if labels is None:
-        if isinstance(values, pd.Series):
-            return [str(i) for i in values.index]
-        return [f"study {i + 1}" for i in range(k)]
-    labels = [str(x) for x in labels]
-    if len(labels) != k:
-        raise MetaAnalysisError(f"got {len(labels)} labels for {k} studies; give one label per study")
-    return labels
-
-
-def _rows(mask: np.ndarray, labels: list[str]) -> str:
-    return ", ".join(labels[i] for i in np.flatnonzero(mask)[:6])
-
-
-def _check_studies(effect: Any, variance: Any, labels: Sequence[Any] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    y = _as_float_array(effect, "effect")
-    v = _as_float_array(variance, "variance")
-    if y.shape != v.shape:
-        raise MetaAnalysisError(
-            f"effect has {y.size} values but variance has {v.size}; give one effect and one variance per study"
-        )
-    names = _labels(effect, labels, y.size)
-    missing = np.isnan(y) | np.isnan(v)
-    if missing.any():
-        raise MetaAnalysisError(
-            f"{int(missing.sum())} stud{'y has' if missing.sum() == 1 else 'ies have'} a missing effect or variance "
-            f"({_rows(missing, names)}). Nothing is dropped silently: remove those studies explicitly "
-            "(and report that you did) or fill in their values."
-        )
-    if not np.isfinite(y).all():
-        bad = ~np.isfinite(y)
-        raise MetaAnalysisError(
-            f"infinite effect for {_rows(bad, names)}: a log ratio is infinite when a 2×2 cell is zero; "
-            "use log_ratio_from_counts, which adds 0.5 to every cell of such a table"
-        )
-    bad = ~np.isfinite(v) | (v <= 0)
-    if bad.any():
-        raise MetaAnalysisError(
-            f"variances must be positive and finite; not so for {_rows(bad, names)}. "
-            "Pass the variance (SE squared), not the standard error or a CI."
-        )
-    if y.size < 2:
-        raise MetaAnalysisError(f"a meta-analysis needs at least 2 studies, got {y.size}")
-    return y, v, names
+# Old private names, kept for code that imported them.
+_as_float_array = as_float_array
+_rows = listed
+_labels = labels_for
+_check_studies = check_studies
 
 
 def _method(method: str) -> str:
     key = str(method).strip().lower()
     key = _ALIASES.get(key, key)
-    if key not in METHODS:
+    if key not in POOLING_METHODS:
         raise MetaAnalysisError(
-            f"unknown method {method!r}; use 'fe' (fixed effect), 'dl' (random effects, DerSimonian–Laird) "
-            "or 'pm' (random effects, Paule–Mandel)"
+            f"unknown method {method!r}; use 'reml' (random effects, restricted maximum likelihood), "
+            "'dl' (random effects, DerSimonian–Laird), 'pm' (random effects, Paule–Mandel) or 'fe' (fixed effect). "
+            "Mantel–Haenszel and Peto pool 2×2 tables: see pool_2x2"
         )
     return key
 
@@ -151,13 +111,13 @@ def _method(method: str) -> str:
 # ------------------------------------------------------------------ effect sizes
 
 def log_ratio_from_counts(
-    events_treated: Any,
-    n_treated: Any,
-    events_control: Any,
-    n_control: Any,
+    events_treated: Numbers,
+    n_treated: Numbers,
+    events_control: Numbers,
+    n_control: Numbers,
     *,
     measure: str = "RR",
-    labels: Sequence[Any] | None = None,
+    labels: Labels = None,
     zero_correction: float = 0.5,
 ) -> pd.DataFrame:
     """Per-study risk ratios (or odds ratios) from 2×2 counts, with their log-scale variances.
@@ -169,7 +129,8 @@ def log_ratio_from_counts(
     events_control, n_control : array-like of int
         Events and group size in the control group.
     measure : {"RR", "OR"}
-        Risk ratio (default) or odds ratio.
+        Risk ratio (default) or odds ratio.  For the risk difference use
+        :func:`course_utils.risk_difference_from_counts`.
     labels : sequence of str, optional
         Study labels (default: the index of ``events_treated`` if it is a Series).
     zero_correction : float, default 0.5
@@ -179,21 +140,15 @@ def log_ratio_from_counts(
     Returns
     -------
     pandas.DataFrame
-        One result row per study: ``estimate`` (the ratio), ``se`` (on the log
-        scale), ``ci_low``, ``ci_high``, ``n`` (both groups), ``se_scale`` ("log"),
-        then ``measure``, ``log_ratio`` and ``variance`` (the inputs to :func:`meta_analysis`)
-        and ``zero_corrected``.
+        One result row per study, float columns: ``estimate`` (the ratio), ``se`` (on the log
+        scale), ``ci_low``, ``ci_high``, ``n`` (both groups), ``log_ratio`` and ``variance`` (the
+        inputs to :func:`meta_analysis`), then ``zero_corrected`` (bool).  ``.attrs`` holds
+        ``measure`` and ``se_scale`` ("log").
 
     Raises
     ------
     MetaAnalysisError
-        Counts that are missing, negative, not whole numbers, or larger than the group size.
-
-    Notes
-    -----
-    Computed with statsmodels ``effectsize_2proportions`` (statistic
-    ``"risk-ratio"`` / ``"odds-ratio"``), which uses the textbook formulas
-    (log RR variance 1/a − 1/n1 + 1/c − 1/n2; log OR variance 1/a + 1/b + 1/c + 1/d).
+        Counts that are missing, text, negative, not whole numbers, or larger than the group size.
 
     Examples
     --------
@@ -201,53 +156,42 @@ def log_ratio_from_counts(
     >>> round(float(tab["estimate"].iloc[0]), 3), round(float(tab["variance"].iloc[0]), 4)
     (0.411, 0.3256)
     """
-    from statsmodels.stats.meta_analysis import effectsize_2proportions
-
     kind = str(measure).strip().upper()
     if kind not in ("RR", "OR"):
-        raise MetaAnalysisError(f"measure must be 'RR' (risk ratio) or 'OR' (odds ratio), got {measure!r}")
-    arrays = [
-        _as_float_array(x, name)
-        for x, name in ((events_treated, "events_treated"), (n_treated, "n_treated"),
-                        (events_control, "events_control"), (n_control, "n_control"))
-    ]
-    k = arrays[0].size
-    if any(a.size != k for a in arrays):
-        raise MetaAnalysisError("events and group sizes must have one value per study (equal lengths)")
-    names = _labels(events_treated, labels, k)
-    a, n1, c, n2 = arrays
-    stacked = np.vstack(arrays)
-    if np.isnan(stacked).any():
-        bad = np.isnan(stacked).any(axis=0)
-        raise MetaAnalysisError(f"missing counts for {_rows(bad, names)}; fill them in or leave those studies out explicitly")
-    if (stacked < 0).any() or (stacked % 1 != 0).any():
-        raise MetaAnalysisError("counts must be whole numbers ≥ 0")
-    if ((a > n1) | (c > n2)).any():
-        bad = (a > n1) | (c > n2)
-        raise MetaAnalysisError(f"more events than people in {_rows(bad, names)}: pass group sizes, not non-events")
-    if ((n1 == 0) | (n2 == 0)).any():
-        raise MetaAnalysisError("a group of size 0 has no risk; remove that study explicitly")
+        raise MetaAnalysisError(
+            f"measure must be 'RR' (risk ratio) or 'OR' (odds ratio), got {measure!r}; "
+            "for the risk difference use risk_difference_from_counts"
+        )
+    a, n1, c, n2, names = check_counts(events_treated, n_treated, events_control, n_control, labels)
     zero = (a == 0) | (c == 0) | (a == n1) | (c == n2)
     add = np.where(zero, float(zero_correction), 0.0)
-    a_, c_ = a + add, c + add
-    n1_, n2_ = n1 + 2 * add, n2 + 2 * add
-    statistic = "risk-ratio" if kind == "RR" else "odds-ratio"
-    y, v = effectsize_2proportions(a_, n1_, c_, n2_, statistic=statistic)
-    rows = {
-        name: from_ratio_log_ci(float(y[i]), math.sqrt(float(v[i])), n=int(n1[i] + n2[i]),
-                                measure=kind, log_ratio=float(y[i]), variance=float(v[i]),
-                                zero_corrected=float(zero[i]))
-        for i, name in enumerate(names)
-    }
-    return result_frame(rows, "study")
+    a_, b_, c_, d_ = a + add, n1 - a + add, c + add, n2 - c + add
+    if kind == "RR":
+        y = np.log((a_ / (a_ + b_)) / (c_ / (c_ + d_)))
+        v = 1 / a_ - 1 / (a_ + b_) + 1 / c_ - 1 / (c_ + d_)
+    else:
+        y = np.log((a_ * d_) / (b_ * c_))
+        v = 1 / a_ + 1 / b_ + 1 / c_ + 1 / d_
+    crit = critical_value()
+    se = np.sqrt(v)
+    frame = pd.DataFrame(
+        {
+            "estimate": np.exp(y), "se": se, "ci_low": np.exp(y - crit * se), "ci_high": np.exp(y + crit * se),
+            "n": n1 + n2, "log_ratio": y, "variance": v,
+        },
+        index=pd.Index(names, name="study"), dtype="float64",
+    )
+    frame["zero_corrected"] = zero
+    frame.attrs.update({"measure": "risk ratio" if kind == "RR" else "odds ratio", "se_scale": "log"})
+    return frame
 
 
 def log_ratio_from_ci(
-    estimate: Any,
-    ci_low: Any,
-    ci_high: Any,
+    estimate: Numbers,
+    ci_low: Numbers,
+    ci_high: Numbers,
     *,
-    labels: Sequence[Any] | None = None,
+    labels: Labels = None,
 ) -> pd.DataFrame:
     """Log ratios and their variances recovered from published ratios and 95% CIs.
 
@@ -269,7 +213,8 @@ def log_ratio_from_ci(
     -------
     pandas.DataFrame
         One result row per study: ``estimate``, ``se`` (log scale), ``ci_low``,
-        ``ci_high`` (as published), ``n`` (NA), then ``log_ratio``, ``variance``, ``asymmetry``.
+        ``ci_high`` (as published), ``n`` (NA), then ``log_ratio``, ``variance``, ``asymmetry``;
+        ``.attrs["se_scale"]`` is "log".
 
     Raises
     ------
@@ -282,61 +227,80 @@ def log_ratio_from_ci(
     >>> round(float(t["se"].iloc[0]), 3)
     0.429
     """
-    est = _as_float_array(estimate, "estimate")
-    lo = _as_float_array(ci_low, "ci_low")
-    hi = _as_float_array(ci_high, "ci_high")
+    est = as_float_array(estimate, "estimate")
+    lo = as_float_array(ci_low, "ci_low")
+    hi = as_float_array(ci_high, "ci_high")
     if not (est.size == lo.size == hi.size):
         raise MetaAnalysisError("estimate, ci_low and ci_high must have one value per study (equal lengths)")
-    names = _labels(estimate, labels, est.size)
+    names = labels_for(estimate, labels, est.size)
     stacked = np.vstack([est, lo, hi])
     missing = np.isnan(stacked).any(axis=0)
     if missing.any():
         raise MetaAnalysisError(
-            f"{_rows(missing, names)}: estimate or CI missing. A study reported without a CI cannot be given a "
+            f"{listed(missing, names)}: estimate or CI missing. A study reported without a CI cannot be given a "
             "weight; leave it out explicitly and say so."
         )
     if (stacked <= 0).any():
         raise MetaAnalysisError("ratios and their limits must be positive (give ratios, not log ratios)")
     bad = (est < lo) | (est > hi)
     if bad.any():
-        raise MetaAnalysisError(f"{_rows(bad, names)}: the estimate lies outside its CI; check the numbers")
+        raise MetaAnalysisError(f"{listed(bad, names)}: the estimate lies outside its CI; check the numbers")
     crit = critical_value()
     log_se = (np.log(hi) - np.log(lo)) / (2 * crit)
-    rows = {}
+    rows: dict[object, pd.Series] = {}
     for i, name in enumerate(names):
         y = math.log(est[i])
         middle = (math.log(lo[i]) + math.log(hi[i])) / 2
-        rows[name] = make_result(
-            float(est[i]), se=float(log_se[i]), ci_low=float(lo[i]), ci_high=float(hi[i]),
-            se_scale="log", log_ratio=y, variance=float(log_se[i] ** 2), asymmetry=y - middle,
+        rows[name] = numeric_result(
+            float(est[i]), float(log_se[i]), float(lo[i]), float(hi[i]), math.nan,
+            log_ratio=y, variance=float(log_se[i] ** 2), asymmetry=y - middle,
         )
-    return result_frame(rows, "study")
+    frame = result_frame(rows, "study").astype("float64")
+    frame.attrs["se_scale"] = "log"
+    return frame
 
 
 # ------------------------------------------------------------------ pooling
 
-def _fmt(x: float, digits: int = 3) -> str:
+def _fmt(x: float | None, digits: int = 3) -> str:
     return "NA" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def _pval(p: float) -> str:
+    """'p < 0.001' or 'p = 0.402'."""
+    if math.isnan(p):
+        return "p = NA"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 @dataclass(frozen=True)
 class MetaAnalysis:
-    """The result of :func:`meta_analysis`.
+    """The result of :func:`meta_analysis` (and of :func:`course_utils.pool_2x2`).
 
     Attributes
     ----------
     method : str
-        ``"fe"``, ``"dl"`` or ``"pm"``; :attr:`method_label` says it in words.
+        ``"reml"``, ``"dl"``, ``"pm"``, ``"fe"`` (or ``"mh"``, ``"peto"`` from
+        :func:`course_utils.pool_2x2`); :attr:`method_label` says it in words.
     studies : pandas.DataFrame
         One row per study: ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``weight`` (percent).
     pooled : pandas.Series
-        The pooled result: ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``n`` (number of
-        studies), then ``z``, ``p_value``, ``pi_low``, ``pi_high`` (95% prediction interval),
-        ``tau2``, ``method``.
+        The pooled result, float64: ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``n`` (number of
+        studies), then ``z`` (or ``t`` with Hartung–Knapp), ``df`` (Hartung–Knapp only), ``p_value``,
+        ``pi_low``, ``pi_high`` (95% prediction interval), ``tau2``, ``i2``, ``q``, ``log_estimate``.
+        ``pooled.attrs`` holds ``method``, ``test`` ("z" or "Hartung–Knapp t"), ``se_scale``.
     heterogeneity : pandas.Series
         ``q``, ``df``, ``p_value``, ``i2`` (percent), ``h2``, ``tau2``, ``tau``.
     exponentiate : bool
         Whether estimates are shown as ratios (the inputs were log ratios).
+    hartung_knapp : bool
+        Whether the CI (and prediction interval) use the Hartung–Knapp–Sidik–Jonkman method.
+
+    Examples
+    --------
+    >>> m = meta_analysis([0.1, 0.3, 0.2, 0.8], [0.01, 0.02, 0.015, 0.02], method="reml")
+    >>> m.method_label, m.k
+    ('random effects, REML τ²', 4)
     """
 
     method: str
@@ -344,13 +308,17 @@ class MetaAnalysis:
     pooled: pd.Series
     heterogeneity: pd.Series
     exponentiate: bool
-    log_effect: np.ndarray = field(repr=False)
-    variance: np.ndarray = field(repr=False)
+    log_effect: FloatArray = field(repr=False)
+    variance: FloatArray = field(repr=False)
+    hartung_knapp: bool = False
+    prediction: str = "normal"
+    """Prediction-interval quantile: ``"normal"``, ``"hk"`` (t, k − 1 df) or ``"t"`` (t, k − 2 df)."""
 
     @property
     def method_label(self) -> str:
         """The pooling method in words."""
-        return METHODS[self.method]
+        label = METHODS[self.method]
+        return label + (", Hartung–Knapp CI" if self.hartung_knapp else "")
 
     @property
     def k(self) -> int:
@@ -358,15 +326,31 @@ class MetaAnalysis:
         return len(self.studies)
 
     def summary(self, digits: int = 3) -> str:
-        """A few lines that report the analysis the way a paper would."""
+        """A few lines that report the analysis the way a paper would.
+
+        Parameters
+        ----------
+        digits : int, default 3
+            Decimals for estimates and intervals.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> print(meta_analysis([0.1, 0.3, 0.2], [0.01, 0.02, 0.015], method="fe").summary().splitlines()[0])
+        Meta-analysis of 3 studies — fixed effect (inverse variance)
+        """
         p, h = self.pooled, self.heterogeneity
         scale = "ratio" if self.exponentiate else "effect"
+        test = (f"t({int(p['df'])}) = {_fmt(p['t'], 2)}" if self.hartung_knapp else f"z = {_fmt(p['z'], 2)}")
         lines = [
             f"Meta-analysis of {self.k} studies — {self.method_label}",
             f"  pooled {scale}: {_fmt(p['estimate'], digits)} (95% CI {_fmt(p['ci_low'], digits)} to "
-            f"{_fmt(p['ci_high'], digits)}), z = {_fmt(p['z'], 2)}, {_pval(p['p_value'])}",
+            f"{_fmt(p['ci_high'], digits)}), {test}, {_pval(p['p_value'])}",
         ]
-        if self.method != "fe":
+        if self.method not in ("fe", "mh", "peto"):
             lines.append(f"  95% prediction interval: {_fmt(p['pi_low'], digits)} to {_fmt(p['pi_high'], digits)}")
         lines.append(
             f"  heterogeneity: Q = {_fmt(h['q'], 2)} on {int(h['df'])} df ({_pval(h['p_value'])}), "
@@ -378,7 +362,18 @@ class MetaAnalysis:
         return self.summary()
 
     def table(self) -> pd.DataFrame:
-        """Studies and the pooled row in one DataFrame (for printing or a forest plot)."""
+        """Studies and the pooled row in one DataFrame (for printing or a forest plot).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``weight`` per study, then the pooled row.
+
+        Examples
+        --------
+        >>> meta_analysis([0.1, 0.3, 0.2], [0.01, 0.02, 0.015]).table().shape
+        (4, 5)
+        """
         pooled = self.pooled[["estimate", "se", "ci_low", "ci_high"]].copy()
         pooled["weight"] = 100.0
         frame = pd.concat([self.studies, pooled.to_frame(f"pooled ({self.method_label})").T])
@@ -386,21 +381,37 @@ class MetaAnalysis:
         return frame.astype({"estimate": float, "se": float, "ci_low": float, "ci_high": float, "weight": float})
 
 
-def _pval(p: float) -> str:
-    """'p < 0.001' or 'p = 0.402'."""
-    if math.isnan(p):
-        return "p = NA"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+_PREDICTION = {
+    "normal": "normal quantile (as metafor)",
+    "hk": "t quantile, k − 1 df (as metafor with Hartung–Knapp)",
+    "t": "t quantile, k − 2 df (Higgins et al. 2009)",
+}
+
+
+def _prediction_quantile(prediction: str | None, hartung_knapp: bool, k: int) -> tuple[float, str]:
+    from scipy import stats
+
+    key = ("hk" if hartung_knapp else "normal") if prediction is None else prediction
+    if key not in _PREDICTION:
+        raise MetaAnalysisError(f"prediction must be 'normal', 't' or 'hk', got {prediction!r}")
+    if key == "normal":
+        return critical_value(), key
+    if key == "hk":
+        return float(stats.t.ppf(0.975, k - 1)), key
+    if k < 3:
+        raise MetaAnalysisError("a t-based prediction interval needs at least 3 studies (k − 2 df)")
+    return float(stats.t.ppf(0.975, k - 2)), key
 
 
 def meta_analysis(
-    effect: Any,
-    variance: Any,
+    effect: Numbers,
+    variance: Numbers,
     *,
-    labels: Sequence[Any] | None = None,
+    labels: Labels = None,
     method: str = "dl",
+    hartung_knapp: bool = False,
     exponentiate: bool = False,
-    prediction: str = "normal",
+    prediction: str | None = None,
 ) -> MetaAnalysis:
     """Pool study estimates by inverse-variance weighting (fixed or random effects).
 
@@ -408,104 +419,124 @@ def meta_analysis(
     ----------
     effect : array-like of float
         One estimate per study, on an additive scale: log risk ratios, log odds
-        ratios, mean differences, standardised mean differences…
+        ratios, mean differences, standardised mean differences…  Text (even
+        numeric strings such as ``"0.1"``) is refused: convert with ``pd.to_numeric``.
     variance : array-like of float
-        The squared standard error of each estimate.
+        The squared standard error of each estimate (positive).
     labels : sequence of str, optional
         Study names (default: the index of ``effect`` if it is a Series).
-    method : {"dl", "pm", "fe"}, default "dl"
-        ``"dl"``: random effects with the DerSimonian–Laird τ²; ``"pm"``: random
-        effects with the Paule–Mandel τ² (statsmodels' ``"iterated"``); ``"fe"``:
-        fixed (common) effect.
+    method : {"dl", "reml", "pm", "fe"}, default "dl"
+        Random effects with τ² by DerSimonian–Laird (``"dl"``, the long-time default of
+        most software), restricted maximum likelihood (``"reml"``, metafor's default and
+        the modern recommendation) or Paule–Mandel (``"pm"``); or a fixed (common)
+        effect (``"fe"``).  Every τ² is truncated at 0, so a homogeneous set of studies
+        (Q < k − 1) gives τ² = 0 and the fixed-effect answer.
+    hartung_knapp : bool, default False
+        Use the Hartung–Knapp–Sidik–Jonkman standard error and t quantiles on k − 1 df
+        for the CI, test and prediction interval (metafor's ``test="knha"``).  Recommended
+        with random effects, especially with few studies (IntHout et al., BMC Med Res
+        Methodol 2014;14:25, doi:10.1186/1471-2288-14-25).
     exponentiate : bool, default False
         Show estimates, CIs and the prediction interval as ratios (``exp``) — use
         when ``effect`` holds log ratios.  Standard errors stay on the log scale.
-    prediction : {"normal", "t"}, default "normal"
+    prediction : {"normal", "t", "hk"}, optional
         Prediction interval μ̂ ± q·√(τ² + SE²) with q from the normal distribution
-        (as ``metafor``) or from t with k − 2 df (Higgins et al. 2009).
+        (``"normal"``, the default without Hartung–Knapp, as metafor), from t with k − 1 df
+        (``"hk"``, the default with Hartung–Knapp, as metafor) or from t with k − 2 df
+        (``"t"``, Higgins et al. 2009).
 
     Returns
     -------
     MetaAnalysis
-        ``.pooled`` (result Series), ``.studies`` (result DataFrame with weights),
-        ``.heterogeneity`` (Q, df, p, I², H², τ²), ``.summary()``.
+        ``.pooled`` (float result Series: estimate, se, ci_low, ci_high, n = k, then
+        z or t, df, p_value, pi_low, pi_high, tau2, i2, q, log_estimate; text in ``.attrs``),
+        ``.studies`` (result DataFrame with weights), ``.heterogeneity`` (Q, df, p, I², H², τ²),
+        ``.summary()``.
 
     Raises
     ------
     MetaAnalysisError
-        Missing or non-finite effects, non-positive variances, fewer than two
-        studies, mismatched lengths or an unknown method.
+        Text or missing or non-finite effects, non-positive variances, mismatched lengths,
+        fewer than two studies (a single study has no between-study variance for REML or any
+        τ² estimator, and Hartung–Knapp has k − 1 = 0 degrees of freedom), or an unknown method.
 
     Examples
     --------
     >>> m = meta_analysis([0.1, 0.3, 0.2], [0.01, 0.02, 0.015], method="fe")
-    >>> float(round(m.pooled["estimate"], 4)), int(m.pooled["n"])
-    (0.1769, 3)
+    >>> m.pooled[["estimate", "n"]].round(4).tolist()
+    [0.1769, 3.0]
+    >>> float(meta_analysis([0.1, 0.3, 0.2], [0.01, 0.02, 0.015], method="reml").pooled["tau2"])
+    0.0
     """
     from scipy import stats
-    from statsmodels.stats.meta_analysis import combine_effects
 
-    y, v, names = _check_studies(effect, variance, labels)
     key = _method(method)
-    if prediction not in ("normal", "t"):
-        raise MetaAnalysisError(f"prediction must be 'normal' or 't', got {prediction!r}")
+    y0 = as_float_array(effect, "effect")
+    if y0.size == 1:
+        why = ("Hartung–Knapp intervals need k − 1 ≥ 1 degrees of freedom" if hartung_knapp
+               else f"{METHODS[key]} needs at least 2 studies" + (" to estimate τ²" if key != "fe" else ""))
+        raise MetaAnalysisError(
+            f"only one study given: {why}. A single study is its own result — report it, not a meta-analysis"
+        )
+    y, v, names = check_studies(effect, variance, labels)
     k = y.size
-    if key == "pm":
-        res = combine_effects(y, v, method_re="iterated", row_names=names, atol=1e-10, maxiter=200)
+    res = _est.fit(y, v, key, hartung_knapp=bool(hartung_knapp))
+    mu, se = res.mu, res.se
+    if hartung_knapp:
+        df = k - 1
+        crit = float(stats.t.ppf(0.975, df))
+        stat = mu / se
+        p = float(2 * stats.t.sf(abs(stat), df))
     else:
-        res = combine_effects(y, v, method_re="dl", row_names=names)
-    if key == "fe":
-        mu, se, weights, tau2 = float(res.mean_effect_fe), float(res.sd_eff_w_fe), res.weights_rel_fe, 0.0
-    else:
-        mu, se, weights, tau2 = float(res.mean_effect_re), float(res.sd_eff_w_re), res.weights_rel_re, float(res.tau2)
-    z = mu / se
-    p = 2 * stats.norm.sf(abs(z))
-    crit = critical_value()
+        crit = critical_value()
+        stat = mu / se
+        p = float(2 * stats.norm.sf(abs(stat)))
     lo, hi = mu - crit * se, mu + crit * se
+    q_pi, pi_kind = _prediction_quantile(prediction, bool(hartung_knapp), k)
     if key == "fe":
         pi_lo = pi_hi = math.nan
     else:
-        if prediction == "t":
-            if k < 3:
-                raise MetaAnalysisError("a t-based prediction interval needs at least 3 studies (k − 2 df)")
-            q = float(stats.t.ppf(0.975, k - 2))
-        else:
-            q = crit
-        half = q * math.sqrt(tau2 + se**2)
+        half = q_pi * math.sqrt(res.tau2 + se**2)
         pi_lo, pi_hi = mu - half, mu + half
-    tf = np.exp if exponentiate else (lambda x: x)
-    pooled = make_result(
-        float(tf(mu)), se=se, ci_low=float(tf(lo)), ci_high=float(tf(hi)), n=k,
-        z=z, p_value=float(p), pi_low=float(tf(pi_lo)), pi_high=float(tf(pi_hi)), tau2=tau2,
-        log_estimate=mu, se_scale="log" if exponentiate else "same", method=METHODS[key],
-        name="pooled",
+
+    def tf(x: float) -> float:
+        return math.exp(x) if exponentiate and not math.isnan(x) else x
+
+    test_fields = {"t": stat, "df": float(k - 1)} if hartung_knapp else {"z": stat}
+    pooled = numeric_result(
+        tf(mu), se, tf(lo), tf(hi), k, name="pooled",
+        attrs={"method": METHODS[key], "test": "Hartung–Knapp t" if hartung_knapp else "z",
+               "prediction": _PREDICTION[pi_kind], "se_scale": "log" if exponentiate else "same"},
+        **test_fields, p_value=p, pi_low=tf(pi_lo), pi_high=tf(pi_hi), tau2=res.tau2, i2=res.i2, q=res.q,
+        log_estimate=mu,
     )
     sd = np.sqrt(v)
+    z = critical_value()
     studies = pd.DataFrame(
         {
-            "estimate": tf(y),
+            "estimate": np.exp(y) if exponentiate else y,
             "se": sd,
-            "ci_low": tf(y - crit * sd),
-            "ci_high": tf(y + crit * sd),
-            "weight": 100 * np.asarray(weights, dtype=float),
+            "ci_low": np.exp(y - z * sd) if exponentiate else y - z * sd,
+            "ci_high": np.exp(y + z * sd) if exponentiate else y + z * sd,
+            "weight": 100 * res.weights,
         },
-        index=pd.Index(names, name="study"),
+        index=pd.Index(names, name="study"), dtype="float64",
     )
-    q_stat, df = float(res.q), k - 1
     heterogeneity = pd.Series(
         {
-            "q": q_stat,
-            "df": df,
-            "p_value": float(stats.chi2.sf(q_stat, df)),
-            "i2": 100 * max(0.0, (q_stat - df) / q_stat) if q_stat > 0 else 0.0,
-            "h2": q_stat / df,
-            "tau2": tau2,
-            "tau": math.sqrt(tau2),
+            "q": res.q, "df": float(res.df), "p_value": float(stats.chi2.sf(res.q, res.df)),
+            "i2": res.i2, "h2": res.h2, "tau2": res.tau2, "tau": math.sqrt(res.tau2),
         },
-        name="heterogeneity",
-        dtype=object,
-    ).infer_objects()
-    return MetaAnalysis(key, studies, pooled, heterogeneity, bool(exponentiate), y, v)
+        name="heterogeneity", dtype="float64",
+    )
+    return MetaAnalysis(key, studies, pooled, heterogeneity, bool(exponentiate), y, v,
+                        hartung_knapp=bool(hartung_knapp), prediction=pi_kind)
+
+
+def refit(meta: MetaAnalysis, y: FloatArray, v: FloatArray, labels: list[str] | None = None) -> MetaAnalysis:
+    """The same model as ``meta`` (method, Hartung–Knapp, scale) fitted to other studies."""
+    return meta_analysis(y, v, labels=labels, method=meta.method, hartung_knapp=meta.hartung_knapp,
+                         exponentiate=meta.exponentiate, prediction=meta.prediction)
 
 
 # ------------------------------------------------------------------ meta-regression
@@ -533,6 +564,12 @@ class MetaRegression:
         Residual I² (percent).
     moderator : str
         Name of the moderator.
+
+    Examples
+    --------
+    >>> r = meta_regression([0.1, 0.3, 0.5, 0.6], [0.01, 0.02, 0.01, 0.03], [1, 2, 3, 4])
+    >>> r.qe_df
+    2
     """
 
     coefficients: pd.DataFrame
@@ -547,8 +584,20 @@ class MetaRegression:
     moderator: str
     cov: tuple[tuple[float, ...], ...] = field(repr=False, default=())
 
-    def predict(self, values: Any, *, exponentiate: bool = False) -> pd.DataFrame:
+    def predict(self, values: Numbers | float, *, exponentiate: bool = False) -> pd.DataFrame:
         """Predicted average effect (with 95% CI) at given moderator values.
+
+        Parameters
+        ----------
+        values : float or array-like of float
+            Moderator values at which to predict.
+        exponentiate : bool, default False
+            Return ratios (``exp``) when the effects are log ratios.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimate``, ``se``, ``ci_low``, ``ci_high``, indexed by the moderator values.
 
         Examples
         --------
@@ -556,25 +605,38 @@ class MetaRegression:
         >>> r.predict([0]).shape
         (1, 4)
         """
-        x = _as_float_array(np.atleast_1d(values), "values")
+        x = as_float_array(np.atleast_1d(values), "values")
         b = self.coefficients["estimate"].to_numpy(float)
         cov = self._cov
         X = np.column_stack([np.ones_like(x), x])
         fit = X @ b
         se = np.sqrt(np.einsum("ij,jk,ik->i", X, cov, X))
         crit = critical_value()
-        tf = np.exp if exponentiate else (lambda t: t)
+        low, high = fit - crit * se, fit + crit * se
+        if exponentiate:
+            fit, low, high = np.exp(fit), np.exp(low), np.exp(high)
         return pd.DataFrame(
-            {"estimate": tf(fit), "se": se, "ci_low": tf(fit - crit * se), "ci_high": tf(fit + crit * se)},
+            {"estimate": fit, "se": se, "ci_low": low, "ci_high": high},
             index=pd.Index(x, name=self.moderator),
         )
 
     @property
-    def _cov(self) -> np.ndarray:
+    def _cov(self) -> FloatArray:
         return np.asarray(self.cov, dtype=float)
 
     def summary(self) -> str:
-        """A few lines in the style of a paper's results section."""
+        """A few lines in the style of a paper's results section.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> r = meta_regression([0.1, 0.3, 0.5, 0.6], [0.01, 0.02, 0.01, 0.03], [1, 2, 3, 4])
+        >>> r.summary().startswith("Mixed-effects meta-regression on moderator")
+        True
+        """
         c = self.coefficients
         slope = c.iloc[1]
         return "\n".join(
@@ -593,7 +655,7 @@ class MetaRegression:
         return self.summary()
 
 
-def _mm_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> tuple[float, float]:
+def _mm_tau2(y: FloatArray, v: FloatArray, X: FloatArray) -> tuple[float, float]:
     """Method-of-moments (DerSimonian–Laird type) τ² for a meta-regression; returns (tau2, QE)."""
     from statsmodels.regression.linear_model import WLS
 
@@ -607,9 +669,9 @@ def _mm_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray) -> tuple[float, float]
 
 
 def meta_regression(
-    effect: Any,
-    variance: Any,
-    moderator: Any,
+    effect: Numbers,
+    variance: Numbers,
+    moderator: Numbers,
     *,
     moderator_name: str | None = None,
 ) -> MetaRegression:
@@ -650,13 +712,13 @@ def meta_regression(
     from statsmodels.regression.linear_model import WLS
     from scipy import stats
 
-    y, v, names = _check_studies(effect, variance, None)
-    x = _as_float_array(moderator, "moderator")
+    y, v, names = check_studies(effect, variance, None)
+    x = as_float_array(moderator, "moderator")
     if x.size != y.size:
         raise MetaAnalysisError(f"moderator has {x.size} values for {y.size} studies; give one per study")
     if np.isnan(x).any():
         raise MetaAnalysisError(
-            f"moderator is missing for {_rows(np.isnan(x), names)}; nothing is dropped silently — "
+            f"moderator is missing for {listed(np.isnan(x), names)}; nothing is dropped silently — "
             "remove those studies explicitly and report it"
         )
     if np.ptp(x) == 0:
@@ -669,13 +731,13 @@ def meta_regression(
     fit = WLS(y, X, weights=1 / (v + tau2)).fit(cov_type="fixed scale")
     k, p = X.shape
     crit = critical_value()
-    rows = {}
+    rows: dict[object, pd.Series] = {}
     for i, label in enumerate(["intercept", str(name)]):
         b, se = float(fit.params[i]), float(fit.bse[i])
         zval = b / se
-        rows[label] = make_result(b, se=se, ci_low=b - crit * se, ci_high=b + crit * se, n=k,
-                                  z=zval, p_value=float(2 * stats.norm.sf(abs(zval))))
-    coefs = result_frame(rows, "term")
+        rows[label] = numeric_result(b, se, b - crit * se, b + crit * se, k,
+                                     z=zval, p_value=float(2 * stats.norm.sf(abs(zval))))
+    coefs = result_frame(rows, "term").astype("float64")
     qm = float((fit.params[1] / fit.bse[1]) ** 2)
     tau2_re, _ = _mm_tau2(y, v, np.ones((k, 1)))
     r2 = 100 * max(0.0, (tau2_re - tau2) / tau2_re) if tau2_re > 0 else 0.0
@@ -687,7 +749,7 @@ def meta_regression(
     )
 
 
-def funnel_asymmetry_test(effect: Any, variance: Any) -> pd.Series:
+def funnel_asymmetry_test(effect: Numbers, variance: Numbers) -> pd.Series:
     """Regression test for funnel-plot asymmetry (small-study effects).
 
     Fits the mixed-effects meta-regression of the effects on their standard
@@ -696,7 +758,14 @@ def funnel_asymmetry_test(effect: Any, variance: Any) -> pd.Series:
     publication bias, though not proof of it (heterogeneity or chance can do
     the same).  This is the default test of ``metafor::regtest`` for a
     DerSimonian–Laird model, a variant of Egger et al.'s test (BMJ 1997;315:629–634,
-    doi:10.1136/bmj.315.7109.629).
+    doi:10.1136/bmj.315.7109.629); the classic form is :func:`course_utils.egger_test`.
+
+    Parameters
+    ----------
+    effect : array-like of float
+        Study effects on an additive scale (log ratios, mean differences…).
+    variance : array-like of float
+        Their variances (SE squared).
 
     Returns
     -------
@@ -713,12 +782,13 @@ def funnel_asymmetry_test(effect: Any, variance: Any) -> pd.Series:
     >>> sorted(r.index)[:3]
     ['ci_high', 'ci_low', 'estimate']
     """
-    v = _as_float_array(variance, "variance")
+    v = as_float_array(variance, "variance")
     fit = meta_regression(effect, variance, np.sqrt(v), moderator_name="standard error")
     slope = fit.coefficients.iloc[1]
-    return make_result(
-        float(slope["estimate"]), se=float(slope["se"]), ci_low=float(slope["ci_low"]),
-        ci_high=float(slope["ci_high"]), n=int(slope["n"]), z=float(slope["z"]),
-        p_value=float(slope["p_value"]), limit_estimate=float(fit.coefficients.iloc[0]["estimate"]),
-        name="funnel asymmetry (slope on SE)",
+    return numeric_result(
+        float(slope["estimate"]), float(slope["se"]), float(slope["ci_low"]), float(slope["ci_high"]),
+        int(slope["n"]), name="funnel asymmetry (slope on SE)",
+        attrs={"test": "mixed-effects meta-regression on the SE (metafor regtest default)"},
+        z=float(slope["z"]), p_value=float(slope["p_value"]),
+        limit_estimate=float(fit.coefficients.iloc[0]["estimate"]),
     )

@@ -427,3 +427,58 @@ def meta_regression_plot(
         ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False, markerscale=0.6)
     return ax
+
+
+def trim_and_fill_plot(tf: Any, *, title: str = "", xlabel: str | None = None, ax: Any = None) -> Any:
+    """A funnel plot of a trim-and-fill analysis: observed studies filled, imputed ones hollow.
+
+    Draws :func:`funnel_plot` of the observed studies (funnel around their pooled
+    estimate), adds the studies trim-and-fill imputed as hollow circles and the
+    adjusted pooled estimate as a dotted line, so the figure shows what was invented.
+    Marker fill and line style, not colour, tell observed from imputed.
+
+    Parameters
+    ----------
+    tf : TrimAndFill
+        The result of :func:`course_utils.trim_and_fill`.
+    title, xlabel : str
+        Labels (``xlabel`` defaults to "Ratio (log scale)" or "Effect").
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import course_utils as cu
+    >>> m = cu.meta_analysis([0.1, 0.3, 0.5, 0.6, 0.9], [0.01, 0.02, 0.04, 0.06, 0.1], method="fe")
+    >>> ax = trim_and_fill_plot(cu.trim_and_fill(m))
+    >>> len(ax.collections) >= 3
+    True
+    """
+    import numpy as np
+
+    if not (hasattr(tf, "original") and hasattr(tf, "filled") and hasattr(tf, "adjusted")):
+        raise TypeError(f"trim_and_fill_plot takes the result of course_utils.trim_and_fill, got {type(tf).__name__}")
+    ax = funnel_plot(tf.original, title=title, xlabel=xlabel, ax=ax)
+    is_ratio = bool(tf.original.exponentiate)
+    y = np.asarray(tf.filled["effect"], dtype=float)
+    se = np.sqrt(np.asarray(tf.filled["variance"], dtype=float))
+    shown = np.exp(y) if is_ratio else y
+    if y.size:
+        ax.scatter(shown, se, s=70, marker="o", facecolor="white", edgecolor="black", linewidth=1.5, zorder=4,
+                   label="imputed by trim-and-fill")
+    adjusted = float(tf.adjusted.pooled["log_estimate"])
+    ax.axvline(np.exp(adjusted) if is_ratio else adjusted, color="black", linestyle=":", linewidth=2,
+               label="pooled with imputed studies")
+    if is_ratio and y.size:
+        low, high = ax.get_xlim()
+        low, high = min(low, shown.min() / 1.15), max(high, shown.max() * 1.15)
+        _ratio_axis(ax, low, high)
+        ax.set_xlim(low, high)
+    bottom, top = ax.get_ylim()
+    if y.size and se.max() * 1.1 > bottom:
+        ax.set_ylim(se.max() * 1.1, top)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False, markerscale=0.6)
+    return ax
