@@ -62,6 +62,8 @@ _MATHJAX2_CONFIG: dict[str, Any] = {
         "displayMath": [["\\[", "\\]"]],
         "processEscapes": True,
         "processEnvironments": True,
+        # MyST marks notebook sections tex2jax_ignore and the formulas "math"
+        "processClass": "math|tex2jax_process|mathjax_process|output_area",
     },
     "HTML-CSS": {
         "availableFonts": [],
@@ -479,6 +481,7 @@ def _config(edition: str) -> dict[str, Any]:
                     "navigation_with_keys": False,
                 },
                 "nb_merge_streams": True,
+                "myst_update_mathjax": False,  # it would write a MathJax 3 config over MathJax 2's
                 "suppress_warnings": ["mystnb.unknown_mime_type", "myst.header", "misc.highlighting_failure"],
                 "html_context": {"course_edition": edition, "default_mode": "light"},
             }
