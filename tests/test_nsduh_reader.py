@@ -135,6 +135,7 @@ def test_design_columns_per_era():
 
 
 # ---------------------------------------------------------------- cache
+@pytest.mark.timing
 def test_second_load_is_served_from_cache(tmp_path, cache, monkeypatch):
     big = pd.concat([puf_rows(2022)] * 2_000, ignore_index=True)  # 16,000 rows
     big["QUESTID2"] = np.arange(len(big))

@@ -56,6 +56,7 @@ def test_columns_types_and_labels(default):
     assert default["ANALWT2_C"].gt(0).all()
 
 
+@pytest.mark.timing
 def test_deterministic_per_seed_and_fast():
     start = time.perf_counter()
     a = nsduh_like(seed=5)
@@ -157,6 +158,7 @@ def test_bad_arguments():
 
 
 # ---------------------------------------------------------------- the registered dataset
+@pytest.mark.timing
 def test_registered_dataset_is_the_generator_default(default):
     import course_utils as cu
 

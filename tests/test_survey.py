@@ -340,6 +340,7 @@ def test_bad_ci_option(small):
 
 
 # ---------------------------------------------------------------- synthetic survey
+@pytest.mark.timing
 def test_on_synthetic_survey_weights_matter_and_fast():
     import time
 

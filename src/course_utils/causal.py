@@ -486,7 +486,7 @@ def mantel_haenszel(
     --------
     >>> df = pd.DataFrame({"e": [1, 1, 0, 0] * 2, "y": [1, 0, 1, 0] * 2,
     ...                    "s": ["a"] * 4 + ["b"] * 4, "k": [4, 1, 2, 2, 3, 3, 1, 5]})
-    >>> round(mantel_haenszel(df, "e", "y", "s", weight="k")["estimate"], 3)
+    >>> float(round(mantel_haenszel(df, "e", "y", "s", weight="k")["estimate"], 3))
     4.529
     """
     from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
@@ -632,7 +632,7 @@ def regression_effect(
     Examples
     --------
     >>> df = pd.DataFrame({"y": [1., 2, 3, 5, 6, 8], "a": [0, 0, 0, 1, 1, 1], "z": [0, 1, 2, 0, 1, 2]})
-    >>> round(regression_effect(df, "y ~ a + z", "a")["estimate"], 3)
+    >>> float(round(regression_effect(df, "y ~ a + z", "a")["estimate"], 3))
     4.333
     """
     _require_frame(data)
@@ -752,7 +752,7 @@ def standardized_effect(
     --------
     >>> df = pd.DataFrame({"a": [0, 0, 1, 1, 0, 1, 0, 1], "l": [0, 1, 0, 1, 1, 1, 0, 0],
     ...                    "y": [1., 3, 2, 5, 3, 5, 1, 2]})
-    >>> round(standardized_effect(df, "a", "y", "y ~ a + l + a:l")["estimate"], 3)
+    >>> float(round(standardized_effect(df, "a", "y", "y ~ a + l + a:l")["estimate"], 3))
     1.5
     """
     _require_frame(data)
@@ -973,7 +973,7 @@ def ipw_effect(
     --------
     >>> df = pd.DataFrame({"a": [0, 1, 0, 1, 1, 0, 0, 1], "l": [0, 0, 1, 1, 1, 0, 1, 0],
     ...                    "y": [1., 2, 3, 5, 5, 1, 3, 2]})
-    >>> round(ipw_effect(df, "a", "y", "l")["estimate"], 3)
+    >>> float(round(ipw_effect(df, "a", "y", "l")["estimate"], 3))
     1.5
     """
     # the specific modules, not statsmodels.api (which also imports the time-series and graphics code)

@@ -22,9 +22,9 @@ kratom_py     past-year kratom use, 1/0 — from the item(s) you name (see below
 ...           any other items you name with ``items=``
 ============  =====================================================================
 
-The design-variable names per era are those listed in the course reference
-(``kratom-evidence.md``, section H); the K6/SPD names for 2015–2020 follow the
-same reference ("older files").  Check them against your year's codebook: pass
+The design-variable names per era are those of the course's fact H1
+(``cu.fact("H1")``); the K6/SPD names for 2015–2020 follow fact H2 ("older
+files").  Check them against your year's codebook: pass
 ``columns={"KSSLR6MON": "..."}`` to override any of them.
 
 Kratom items

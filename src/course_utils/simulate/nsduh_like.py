@@ -11,7 +11,7 @@ self-medication.
 Column names
 ------------
 Upper-case names are those of the NSDUH public-use file (2021+ design
-variables, see ``kratom-evidence.md`` section H), so that code written for the
+variables, as documented in the NSDUH public-use-file codebooks; see ``course_utils.nsduh``), so that code written for the
 synthetic survey runs on the real file read with
 :func:`course_utils.nsduh.read_puf`:
 
@@ -212,7 +212,7 @@ CALIBRATION_TARGETS: dict[str, dict[str, Any]] = {
         "target": 0.08,
         "what": "past-year major depressive episode among adults, weighted prevalence",
         "source": "NIMH / SAMHSA summaries of NSDUH: adults 7.8% (2019), 8.3% (2021), 8.8% (2022) "
-        "(kratom-evidence course reference, measures-and-methods.md N1-N2; medium/low confidence)",
+        "(course facts N1-N2; medium/low confidence)",
     },
     "crude_or_kratom_AMDEYR": {
         "target": 2.0,
