@@ -275,6 +275,7 @@ def test_citations_link_to_the_references_page_and_are_recorded():
     assert "https://doi.org/10.0000/fixture.r3" in page
     assert "{ref}`R3 <ref-r3>`, Table 1" in page, "a fact names its reference and where in it the figure stands"
     assert "{doc}`Lesson 05 <05_lesson>`" in page, "the references page says where each entry is cited"
+    assert "Source: {ref}`R9 <ref-r9>`; {ref}`R3 <ref-r3>`, p. 2." in page, "a fact may cite several references"
 
 
 def test_evidence_tables_are_checked():

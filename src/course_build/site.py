@@ -188,7 +188,7 @@ class Evidence:
         refs = [_clean_row(r) for r in references.to_dict("records")]
         fcts = [_clean_row(r) for r in facts.to_dict("records")]
         known = {r["id"] for r in refs}
-        dangling = [f"{f['id']} -> {f['reference_id']}" for f in fcts if f["reference_id"] and f["reference_id"] not in known]
+        dangling = [f"{f['id']} -> {r}" for f in fcts for r in _ref_ids(f["reference_id"]) if r not in known]
         if dangling:
             raise BuildError(f"course_facts cite reference ids not in course_references: {dangling}")
         return cls(refs, fcts)
@@ -214,6 +214,11 @@ class Evidence:
         return {r["id"] for r in self.references}
 
 
+def _ref_ids(value: str) -> list[str]:
+    """A fact's reference ids: one, or several separated by ';'."""
+    return [r.strip() for r in re.split(r"[;,]", value or "") if r.strip()]
+
+
 def _clean_row(row: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in row.items():
@@ -229,6 +234,11 @@ def _label(kind: str, ident: str) -> str:
 
 def _md_escape(text: str) -> str:
     return text.replace("*", r"\*").replace("_", r"\_").replace("`", r"\`").replace("$", r"\$")
+
+
+def _role_text(text: str) -> str:
+    """Text inside a MyST role (``{ref}`text <target>```): no escapes there, only no backticks or <>."""
+    return text.replace("`", "'").replace("<", "(").replace(">", ")")
 
 
 def references_page(evidence: Evidence | None, titles: Mapping[str, str]) -> str:
@@ -250,7 +260,7 @@ def references_page(evidence: Evidence | None, titles: Mapping[str, str]) -> str
         pages = evidence.cited_in.get(ident, [])
         if not pages:
             return ""
-        links = ", ".join(f"{{doc}}`{_md_escape(title)} <{doc}>`" for doc, title in dict.fromkeys(pages))
+        links = ", ".join(f"{{doc}}`{_role_text(title)} <{doc}>`" for doc, title in dict.fromkeys(pages))
         return f" *Cited in:* {links}."
 
     lines += ["## References", ""]
@@ -274,7 +284,8 @@ def references_page(evidence: Evidence | None, titles: Mapping[str, str]) -> str
             parts.append(f"Population and design: {who}.")
         if fact["reference_id"]:
             where = f", {_md_escape(fact['location'])}" if fact["location"] else ""
-            parts.append(f"Source: {{ref}}`{fact['reference_id']} <{_label('ref', fact['reference_id'])}>`{where}.")
+            sources = "; ".join(f"{{ref}}`{_role_text(r)} <{_label('ref', r)}>`" for r in _ref_ids(fact["reference_id"]))
+            parts.append(f"Source: {sources}{where}.")
         if fact["confidence"]:
             parts.append(f"Confidence: {_md_escape(fact['confidence'])}.")
         lines += [f"({_label('fact', fact['id'])})=", "", " ".join(parts) + used(fact["id"]), ""]
@@ -495,7 +506,7 @@ def _index_page(edition: str, lessons: Sequence[tuple[str, str]]) -> str:
             "This is the **instructor edition**: each exercise's solution is collapsed under "
             f"*{SHOW_SOLUTION}*, and the instructor guide is the last part of the sidebar."
         )
-    items = "\n".join(f"{i + 1}. {{doc}}`{_md_escape(title)} <{doc}>`" for i, (doc, title) in enumerate(lessons))
+    items = "\n".join(f"{i + 1}. {{doc}}`{_role_text(title)} <{doc}>`" for i, (doc, title) in enumerate(lessons))
     return f"""# {COURSE_TITLE}
 
 An open course in Jupyter notebooks. It starts from a claim that circulates widely,
