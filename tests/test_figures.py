@@ -5,9 +5,11 @@ every piece of its text must be at least 14 px high (``dags.LEGIBLE_PX``).  A fi
 inches wide maps one point to ``1024 / (72 w)`` pixels, so the check needs only the figure's
 width and each text's font size, which matplotlib knows exactly.
 
-The causal diagrams of every lesson are re-drawn here from the lesson's own code: each
-``draw_dag`` cell is run with the earlier cells it needs (found by the names it uses), with
-matplotlib's Agg backend.  The course's plot functions are checked on small inputs.
+Every lesson figure is re-drawn here from the lesson's own code, with matplotlib's Agg
+backend: each cell that stored a figure (or draws a causal diagram) runs, in one pass per
+lesson, with only the earlier cells it needs (found by the names it reads).  On every
+diagram drawn by ``dags.draw_dag`` no arrow may cross a name.  The course's plot functions
+are checked on small inputs.
 """
 
 from __future__ import annotations
@@ -77,30 +79,66 @@ def _code_cells(nb) -> list[tuple[str, str]]:
     return cells
 
 
-def dag_cell_programs(nb) -> list[tuple[str, list[str]]]:
-    """For each cell that draws a diagram: the sources to run (its dependencies, then itself)."""
+def _figure_cell_ids(nb) -> set[str]:
+    """Cells whose stored outputs hold a figure, or that draw a causal diagram."""
+    return {
+        c.get("id", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        and ("draw_dag(" in c.source or any("image/png" in o.get("data", {}) for o in c.get("outputs", [])))
+    }
+
+
+def figure_program(nb) -> list[tuple[str, str, bool]]:
+    """(cell id, source, draws a figure) for one pass over a lesson: its figure cells and the
+    earlier cells they need (found by the names they read), in lesson order."""
     cells = _code_cells(nb)
+    wanted = _figure_cell_ids(nb)
     info = [(cid, src, *_names(src)) for cid, src in cells]
-    programs = []
-    for k, (cid, src, loaded, _) in enumerate(info):
-        if "draw_dag(" not in src:
+    chosen: set[int] = set()
+    for k, (cid, _, loaded, _) in enumerate(info):
+        if cid not in wanted:
             continue
-        need, chosen = set(loaded), set()
+        chosen.add(k)
+        need = set(loaded)
         for j in range(k - 1, -1, -1):
-            _, _, dep_loaded, dep_stored = info[j]
-            if dep_stored & need:
+            if info[j][3] & need:
                 chosen.add(j)
-                need = (need - dep_stored) | dep_loaded
-        programs.append((cid, [info[j][1] for j in sorted(chosen)] + [src]))
-    return programs
+                need = (need - info[j][3]) | info[j][2]
+    return [(info[j][0], info[j][1], info[j][0] in wanted) for j in sorted(chosen)]
 
 
-def _lesson_dag_params():
-    params = []
-    for lesson in lesson_paths():
-        for cid, _ in dag_cell_programs(read_nb(lesson)):
-            params.append(pytest.param(lesson, cid, id=f"{lesson.stem}:{cid}"))
-    return params
+def _lesson_params():
+    return [pytest.param(p, id=p.stem) for p in lesson_paths() if _figure_cell_ids(read_nb(p))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", _lesson_params())
+def test_every_lesson_figure_is_legible_and_no_arrow_crosses_a_name(lesson, no_show, capsys):
+    """Re-draw each figure of the lesson from its own code and measure it."""
+    namespace: dict = {"__name__": "__lesson__"}
+    problems = []
+    measured = 0
+    for cell_id, source, draws in figure_program(read_nb(lesson)):
+        before = set(plt.get_fignums())
+        exec(compile(source, f"{lesson.name}:{cell_id}", "exec"), namespace)
+        if not draws:
+            continue
+        for number in sorted(set(plt.get_fignums()) - before):
+            fig = plt.figure(number)
+            fig.canvas.draw()
+            measured += 1
+            small = small_texts(fig)
+            if small:
+                problems.append(f"cell {cell_id}: text under {dags.LEGIBLE_PX} px at 1024 px wide: {small[:4]}")
+            for ax in fig.axes:
+                crossings = dags.label_edge_crossings(ax)
+                if crossings:
+                    problems.append(f"cell {cell_id}: arrows cross names: {crossings}")
+            plt.close(fig)
+    capsys.readouterr()  # the lesson's prints
+    assert measured, f"{rel(lesson)}: no figure was re-drawn"
+    assert not problems, f"{rel(lesson)}:\n" + "\n".join(problems)
 
 
 @pytest.fixture
@@ -109,23 +147,6 @@ def no_show(monkeypatch):
     plt.close("all")
     yield
     plt.close("all")
-
-
-@pytest.mark.parametrize("lesson, cell_id", _lesson_dag_params())
-def test_lesson_diagrams_are_legible_and_no_arrow_crosses_a_name(lesson, cell_id, no_show):
-    programs = dict(dag_cell_programs(read_nb(lesson)))
-    namespace: dict = {"__name__": "__lesson__"}
-    for source in programs[cell_id]:
-        exec(compile(source, f"{lesson.name}:{cell_id}", "exec"), namespace)
-    figures = [plt.figure(n) for n in plt.get_fignums()]
-    assert figures, f"{rel(lesson)} cell {cell_id} drew no figure"
-    for fig in figures:
-        fig.canvas.draw()
-        small = small_texts(fig)
-        assert not small, f"{rel(lesson)} cell {cell_id}: text under {dags.LEGIBLE_PX} px at 1024 px wide: {small}"
-        for ax in fig.axes:
-            crossings = dags.label_edge_crossings(ax)
-            assert not crossings, f"{rel(lesson)} cell {cell_id}: arrows cross names: {crossings}"
 
 
 # --------------------------------------------------------------------------- the checks themselves
@@ -175,3 +196,27 @@ def test_estimate_plot_and_meta_plots_are_legible(no_show):
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == ["crude", "adjusted", "IP weighted"], "estimates listed top to bottom in the given order"
     assert ax.get_xscale() == "log"
+
+
+def test_estimate_plot_takes_results_and_refuses_bad_input(no_show):
+    from course_utils.results import make_result
+
+    crude = make_result(0.83, 0.05, 0.74, 0.93, n=1000, name="crude")
+    adjusted = make_result(0.35, 0.08, 0.20, 0.51, n=1000, name="adjusted")
+    ax = plots.estimate_plot([crude, adjusted], title="Risk difference", xlabel="risk difference (percentage points)",
+                             null=0.0, truth=0.0)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["crude", "adjusted"]
+    assert [t.get_text() for t in ax.texts] == ["0.83 (0.74 to 0.93)", "0.35 (0.20 to 0.51)"]
+    ax = plots.estimate_plot({"ITT": crude, "per protocol": adjusted}, title="t", xlabel="x")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ITT", "per protocol"]
+    rows = pd.DataFrame({"estimate": [1.2], "ci_low": [0.9], "ci_high": [1.6]}, index=["a"])
+    with pytest.raises(ValueError, match=r"missing \['ci_high'\]"):
+        plots.estimate_plot(rows.drop(columns="ci_high"), title="t", xlabel="x")
+    with pytest.raises(ValueError, match="non-numeric"):
+        plots.estimate_plot(rows.assign(estimate=["big"]), title="t", xlabel="x")
+    with pytest.raises(ValueError, match="positive"):
+        plots.estimate_plot(rows.assign(ci_low=[-0.1]), title="t", xlabel="x", log=True)
+    with pytest.raises(ValueError, match="no results"):
+        plots.estimate_plot(rows.iloc[:0], title="t", xlabel="x")
+    with pytest.raises(TypeError, match="not str"):
+        plots.estimate_plot("crude", title="t", xlabel="x")
