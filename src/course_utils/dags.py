@@ -582,7 +582,7 @@ def draw_dag(
         width_pt, height_pt = xlim[1] - xlim[0], ylim[1] - ylim[0]
         if title:
             width_pt = max(width_pt, _text_size(title, font_pt + 1, "bold")[0] + 3 * margin)
-        ncol, legend_w = _legend_columns([h.get_label() for h in handles], font_pt, width_pt)
+        ncol, legend_w = _legend_columns([str(h.get_label()) for h in handles], font_pt, width_pt)
         width_pt = max(width_pt, legend_w + 2 * margin)
         extra = (width_pt - (xlim[1] - xlim[0])) / 2
         xlim = (xlim[0] - extra, xlim[1] + extra)
@@ -611,7 +611,7 @@ def draw_dag(
         arrow = _arrow(verts, key_on=key_on, dashed=dashed, k=k)
         ax.add_patch(arrow)
         arrow.set_gid(f"dag-edge:{cause}->{effect}")
-        arrow._course_polyline = _flatten(verts)  # type: ignore[attr-defined]
+        arrow._course_polyline = _flatten(verts)
     for node in graph:
         style = ROLE_STYLES[roles[node]]
         hollow = node in unobserved
@@ -705,7 +705,8 @@ def _node_box(text: str, side: str, font_pt: float, *, framed: bool) -> tuple[fl
     return m + gap + tw + 14, max(m, th) + 16
 
 
-def _inside(side: str, cx: float, cy: float, w: float, h: float, font_pt: float) -> tuple[float, ...]:
+def _inside(side: str, cx: float, cy: float, w: float, h: float,
+            font_pt: float) -> tuple[float, float, float, float, str, str]:
     """Marker centre and label anchor inside a node box."""
     half_w, half_h = w / 2 - 4, h / 2 - 4
     m = min(2 * half_w, 2 * half_h, _MARKER_PT + 16)
