@@ -29,6 +29,20 @@ fi
 # anything running in it.
 PYTHON="$("$PYTHON" -c 'import sys; print(sys.executable)')"
 
+# 0. graphviz (Debian package): course_utils.dags routes a causal diagram's arrows around its
+#    names with graphviz's neato; without it arrows are drawn straight and the stored lesson
+#    figures would not match.  Installed only when running as root (CI, containers).
+if ! command -v neato >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing graphviz (Debian package) for the causal diagrams"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }; then
+      echo "warning: could not install graphviz; causal diagrams will use straight arrows" >&2
+    fi
+  else
+    echo "== graphviz is not installed (sudo apt-get install graphviz); causal diagrams will use straight arrows"
+  fi
+fi
+
 # 1. uv, pinned, in a private tools environment unless a matching uv is already on PATH.
 if command -v uv >/dev/null 2>&1 && [ "$(uv --version | cut -d' ' -f2)" = "$UV_VERSION" ]; then
   UV="$(command -v uv)"

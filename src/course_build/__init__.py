@@ -7,7 +7,8 @@ Examples
 ::
 
     course build student                      # -> build/student/
-    course build site                         # -> build/site/index.html
+    course build site                         # student website -> build/site/index.html
+    course build site --edition instructor    # solutions collapsed + instructor guide -> build/site-instructor/
 """
 
 from course_build._common import PLACEHOLDER, SOLUTION_BEGIN, SOLUTION_END, BuildError, lesson_paths

@@ -28,12 +28,15 @@ def _cmd_student(args: argparse.Namespace) -> int:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
+    if args.out is None:
+        args.out = "build/site" if args.edition == "student" else "build/site-instructor"
     try:
-        written = build_site(args.out, args.edition, args.notebooks)
+        written = build_site(args.out, args.edition, args.notebooks, keep_source=args.keep_source)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"Wrote {len(written)} lesson page(s) ({args.edition} edition); open {args.out}/index.html")
+    print(f"Wrote the {args.edition} edition of the course website ({len(written)} lesson page(s)); "
+          f"open {args.out}/index.html")
     return 0
 
 
@@ -45,9 +48,13 @@ def add_cli(commands: Any) -> None:
     student.add_argument("--out", default="build/student", help="output folder (default: build/student)")
     student.add_argument("--notebooks", default=None, help="lessons folder (default: notebooks/)")
     student.set_defaults(func=_cmd_student)
-    site = targets.add_parser("site", help="offline HTML site of the lessons with a table of contents")
-    site.add_argument("--edition", choices=["solution", "student"], default="solution")
-    site.add_argument("--out", default="build/site", help="output folder (default: build/site)")
+    site = targets.add_parser("site", help="the course website (Jupyter Book, offline, from stored outputs)")
+    site.add_argument(
+        "--edition", choices=["student", "instructor"], default="student",
+        help="student (default: exercises open, no solutions) or instructor (solutions collapsed, instructor guide)",
+    )
+    site.add_argument("--out", default=None, help="output folder (default: build/site, or build/site-instructor)")
+    site.add_argument("--keep-source", action="store_true", help="keep the generated book sources in OUT/_book")
     site.add_argument("--notebooks", default=None, help="lessons folder (default: notebooks/)")
     site.set_defaults(func=_cmd_site)
 

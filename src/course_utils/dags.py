@@ -4,7 +4,11 @@ A causal diagram is a list of arrows ``(cause, effect)``.  This module
 
 * draws a diagram with fixed, readable positions (:func:`draw_dag`), showing the
   role of each variable by marker **shape and colour** (never colour alone),
-  adjusted variables in a frame and unmeasured ones with a dashed outline;
+  adjusted variables in a frame and unmeasured ones with a dashed outline.  Each
+  variable is a box holding its marker and its name; the figure is as wide as the
+  boxes need, so names stay at least 14 px high when it is shown 1024 px wide, and
+  arrows are routed around the boxes by graphviz (``neato``, Debian's ``graphviz``
+  package) so that no arrow crosses a name (straight box-to-box arrows without it);
 * names the role of each variable relative to an exposure and an outcome
   (:func:`dag_roles`: confounder, mediator, collider);
 * lists every path between exposure and outcome and whether it is open given an
@@ -534,81 +538,30 @@ def draw_dag(
     roles = _node_roles(graph, exposure, outcome, highlight)
     labels = {n: str(n) for n in graph} | dict(labels or {})
     emphasised = {(a, b) for path in paths for a, b in zip(path, path[1:])}
-
-    if ax is None:
-        xs = [p[0] for p in pos.values()]
-        ys = [p[1] for p in pos.values()]
-        width = min(14.0, max(7.0, 2.0 * (max(xs) - min(xs)) + 4.0))
-        height = min(9.0, max(3.5, 1.6 * (max(ys) - min(ys)) + 2.8))
-        _, ax = plt.subplots(figsize=(width, height))
-    sides = {n: _default_side(graph, pos, n) for n in graph} | dict(label_side or {})
+    sides = {n: "below" for n in graph} | dict(label_side or {})
     bad_sides = {n: s for n, s in sides.items() if s not in _LABEL_OFFSETS}
     if bad_sides:
         raise DagError(f"label_side must be one of {', '.join(_LABEL_OFFSETS)}; got {bad_sides!r}")
-    marker_size = 26.0  # points (diameter)
-    def shrink(node: Hashable) -> float:  # stop arrows at the frame or ring drawn around a node
-        extra = 14 if node in adjusted else (12 if node in unobserved else 0)
-        return (marker_size + extra) / 2 + 5
 
-    for cause, effect in graph.edges:
-        key_on = (cause, effect) in emphasised or (effect, cause) in emphasised
-        dashed = key_on or cause in unobserved
-        ax.annotate(
-            "",
-            xy=pos[effect],
-            xytext=pos[cause],
-            arrowprops={
-                "arrowstyle": "-|>,head_length=0.8,head_width=0.4",
-                "color": "#000000" if key_on else "#444444",
-                "lw": 3.2 if key_on else 1.8,
-                "linestyle": (0, (5, 3)) if dashed else "-",
-                "shrinkA": shrink(cause),
-                "shrinkB": shrink(effect),
-            },
-            zorder=1,
-        )
-    for node in graph:
-        style = ROLE_STYLES[roles[node]]
-        hollow = node in unobserved
-        ax.plot(
-            *pos[node],
-            marker=style["marker"],
-            markersize=marker_size,
-            markerfacecolor="white" if hollow else style["color"],
-            markeredgecolor=style["color"] if hollow else "#222222",
-            markeredgewidth=2.5 if hollow else 1.2,
-            linestyle="none",
-            zorder=3,
-        )
-        if hollow:  # a dashed ring makes "unmeasured" visible without colour
-            ax.plot(*pos[node], marker="o", markersize=marker_size + 12, markerfacecolor="none",
-                    markeredgecolor="#222222", markeredgewidth=1.2, linestyle="none", zorder=2,
-                    dashes=(2, 2))
-        if node in adjusted:
-            ax.plot(*pos[node], marker="s", markersize=marker_size + 14, markerfacecolor="none",
-                    markeredgecolor="#000000", markeredgewidth=2.5, linestyle="none", zorder=2)
-        dx, dy, ha, va = _LABEL_OFFSETS[sides[node]]
-        gap = marker_size / 2 + (17 if node in adjusted or node in unobserved else 10)
-        ax.annotate(
-            labels[node] + (" (unmeasured)" if hollow else ""),
-            xy=pos[node],
-            xytext=(dx * gap, dy * gap),
-            textcoords="offset points",
-            ha=ha,
-            va=va,
-            fontsize=13,
-            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-            zorder=4,
-        )
-    xs = [p[0] for p in pos.values()]
-    ys = [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - 1.0, max(xs) + 1.0)
-    ax.set_ylim(min(ys) - 0.9, max(ys) + 0.7)
-    ax.set_axis_off()
-    if title:
-        ax.set_title(title)
+    # 1. Each node is a box holding its marker and its (wrapped) name, sized in points.  In a
+    #    caller's figure the names grow with its width, so they stay legible at 1024 px.
+    font_pt = DAG_FONT_PT if ax is None else max(DAG_FONT_PT, legible_points(float(ax.figure.get_size_inches()[0])))
+    texts = {n: _wrap(labels[n] + (" (unmeasured)" if n in unobserved else "")) for n in graph}
+    boxes = {n: _node_box(texts[n], sides[n], font_pt, framed=n in adjusted or n in unobserved) for n in graph}
+    # 2. Spread the given positions just enough that no two boxes touch; 3. route the arrows
+    #    around the boxes (graphviz), or straight from box edge to box edge without it.
+    scale = _spread(pos, boxes)
+    centres = {n: (pos[n][0] * scale, pos[n][1] * scale) for n in graph}
+    routes = _route_edges(graph, centres, boxes)
+
+    xs = [centres[n][0] + sx * boxes[n][0] / 2 for n in graph for sx in (-1, 1)]
+    ys = [centres[n][1] + sy * boxes[n][1] / 2 for n in graph for sy in (-1, 1)]
+    margin = 12.0
+    xlim = (min(xs) - margin, max(xs) + margin)
+    ylim = (min(ys) - margin, max(ys) + margin + (font_pt * 2.2 if title else 0))
+    legend_rows = 0
+    handles = []
     if legend:
-        handles = []
         for role in _ROLE_ORDER:
             if role in roles.values():
                 st = ROLE_STYLES[role]
@@ -623,9 +576,346 @@ def draw_dag(
         if emphasised:
             handles.append(Line2D([], [], color="#000000", linestyle=(0, (5, 3)), lw=3.2,
                                   label="highlighted path (thick)"))
-        if handles:
-            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=12)
+    ncol = 1
+    if ax is None:
+        # the figure is as wide as the diagram, its title and its legend need
+        width_pt, height_pt = xlim[1] - xlim[0], ylim[1] - ylim[0]
+        if title:
+            width_pt = max(width_pt, _text_size(title, font_pt + 1, "bold")[0] + 3 * margin)
+        ncol, legend_w = _legend_columns([str(h.get_label()) for h in handles], font_pt, width_pt)
+        width_pt = max(width_pt, legend_w + 2 * margin)
+        extra = (width_pt - (xlim[1] - xlim[0])) / 2
+        xlim = (xlim[0] - extra, xlim[1] + extra)
+        legend_rows = -(-len(handles) // ncol) if handles else 0
+        legend_pt = legend_rows * font_pt * 1.9 + (8 if legend_rows else 0)
+        fig = plt.figure(figsize=(width_pt / 72, (height_pt + legend_pt) / 72), layout="none")
+        total = height_pt + legend_pt
+        ax = fig.add_axes((0, legend_pt / total, 1, height_pt / total))
+    elif handles:
+        ncol = min(3, len(handles))
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_axis_off()
+    # points per data unit in these axes (1 for a figure drawn here; less in a caller's small axes)
+    fig = ax.figure
+    bbox = ax.get_position()
+    fig_w, fig_h = fig.get_size_inches()
+    k = min(bbox.width * fig_w * 72 / (xlim[1] - xlim[0]), bbox.height * fig_h * 72 / (ylim[1] - ylim[0]))
+    k = min(k, 1.0)
+    marker_pt = _MARKER_PT * k
+
+    for (cause, effect), verts in routes.items():
+        key_on = (cause, effect) in emphasised or (effect, cause) in emphasised
+        dashed = key_on or cause in unobserved
+        arrow = _arrow(verts, key_on=key_on, dashed=dashed, k=k)
+        ax.add_patch(arrow)
+        arrow.set_gid(f"dag-edge:{cause}->{effect}")
+        arrow._course_polyline = _flatten(verts)
+    for node in graph:
+        style = ROLE_STYLES[roles[node]]
+        hollow = node in unobserved
+        w, h = boxes[node]
+        cx, cy = centres[node]
+        mx, my, tx, ty, ha, va = _inside(sides[node], cx, cy, w, h, font_pt)
+        ax.plot(mx, my, marker=style["marker"], markersize=marker_pt,
+                markerfacecolor="white" if hollow else style["color"],
+                markeredgecolor=style["color"] if hollow else "#222222",
+                markeredgewidth=2.5 if hollow else 1.2, linestyle="none", zorder=3)
+        if hollow:  # a dashed ring makes "unmeasured" visible without colour
+            ax.plot(mx, my, marker="o", markersize=marker_pt + 12 * k, markerfacecolor="none",
+                    markeredgecolor="#222222", markeredgewidth=1.2, linestyle="none", zorder=2, dashes=(2, 2))
+        if node in adjusted:
+            ax.plot(mx, my, marker="s", markersize=marker_pt + 14 * k, markerfacecolor="none",
+                    markeredgecolor="#000000", markeredgewidth=2.5, linestyle="none", zorder=2)
+        text = ax.text(tx, ty, texts[node], ha=ha, va=va, fontsize=font_pt * k, linespacing=1.1,
+                       multialignment="center", zorder=4,
+                       bbox={"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        text.set_gid(f"dag-label:{node}")
+    if title:
+        ax.text((xlim[0] + xlim[1]) / 2, ylim[1] - margin / 2, title, ha="center", va="top",
+                fontsize=(font_pt + 1) * k, fontweight="bold")
+    if handles:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
+                  frameon=False, fontsize=font_pt * k, handletextpad=0.4, columnspacing=1.2)
     return ax
+
+
+#: Text of a figure shown 1024 px wide (a projector) must be at least this many pixels high.
+LEGIBLE_PX = 14.0
+
+
+def legible_points(figure_width_in: float, *, shown_px: float = 1024.0, minimum_px: float = LEGIBLE_PX + 1) -> float:
+    """Font size (points) that is ``minimum_px`` high when a figure this wide is shown ``shown_px`` wide.
+
+    A figure ``w`` inches wide shown 1024 px wide maps one point to ``1024 / (72 w)`` pixels,
+    so a 16-inch figure needs about 17-point text to be 15 px high.
+
+    Examples
+    --------
+    >>> round(legible_points(16.0), 1)
+    16.9
+    """
+    return minimum_px * 72.0 * figure_width_in / shown_px
+
+
+#: Font size of a diagram's names (points).  A diagram drawn by :func:`draw_dag` is as wide as
+#: its boxes need, so at 1024 px wide its names are at least ``LEGIBLE_PX`` high.
+DAG_FONT_PT = 14.0
+_MARKER_PT = 24.0
+_WRAP = 16
+def _wrap(text: str) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, _WRAP, break_long_words=False)) or text
+
+
+def _text_size(text: str, font_pt: float, weight: str = "normal") -> tuple[float, float]:
+    """Width and height of a (multi-line) label in points, as matplotlib renders it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(dpi=72)
+    canvas = FigureCanvasAgg(fig)
+    t = fig.text(0, 0, text, fontsize=font_pt, linespacing=1.1, multialignment="center", fontweight=weight)
+    box = t.get_window_extent(canvas.get_renderer())
+    return float(box.width), float(box.height)
+
+
+def _legend_columns(labels: Sequence[str], font_pt: float, width_pt: float) -> tuple[int, float]:
+    """The most legend columns (at most 3) that fit ``width_pt``, and the legend's width then."""
+    if not labels:
+        return 1, 0.0
+    sizes = [_text_size(label, font_pt)[0] + 2.4 * font_pt for label in labels]  # handle and padding
+    for ncol in range(min(3, len(labels)), 0, -1):
+        columns = [max(sizes[i::ncol]) for i in range(ncol)]
+        width = sum(columns) + (ncol - 1) * 1.2 * font_pt
+        if width <= width_pt or ncol == 1:
+            return ncol, width
+    return 1, max(sizes)  # pragma: no cover
+
+
+def _node_box(text: str, side: str, font_pt: float, *, framed: bool) -> tuple[float, float]:
+    tw, th = _text_size(text, font_pt)
+    tw, th = tw + 6, th + 4
+    m = _MARKER_PT + (16 if framed else 0)
+    gap = 4.0
+    if side in ("below", "above"):  # 4 pt margin on the marker's side, 10 pt on the name's
+        return max(tw, m) + 16, m + gap + th + 14
+    return m + gap + tw + 14, max(m, th) + 16
+
+
+def _inside(side: str, cx: float, cy: float, w: float, h: float,
+            font_pt: float) -> tuple[float, float, float, float, str, str]:
+    """Marker centre and label anchor inside a node box."""
+    half_w, half_h = w / 2 - 4, h / 2 - 4
+    m = min(2 * half_w, 2 * half_h, _MARKER_PT + 16)
+    if side == "below":
+        return cx, cy + half_h - m / 2, cx, cy + half_h - m - 2, "center", "top"
+    if side == "above":
+        return cx, cy - half_h + m / 2, cx, cy - half_h + m + 2, "center", "bottom"
+    if side == "right":
+        return cx - half_w + m / 2, cy, cx - half_w + m + 2, cy, "left", "center"
+    return cx + half_w - m / 2, cy, cx + half_w - m - 2, cy, "right", "center"
+
+
+def _spread(pos: Mapping[Hashable, tuple[float, float]], boxes: Mapping[Hashable, tuple[float, float]]) -> float:
+    """Points per position unit so that every pair of boxes is at least 28 pt apart along some axis."""
+    nodes = list(pos)
+    scale = 40.0
+    gap = 28.0
+    for a, b in combinations(nodes, 2):
+        dx, dy = abs(pos[a][0] - pos[b][0]), abs(pos[a][1] - pos[b][1])
+        need_x = (boxes[a][0] + boxes[b][0]) / 2 + gap
+        need_y = (boxes[a][1] + boxes[b][1]) / 2 + gap
+        options = [need_x / dx] if dx > 1e-9 else []
+        options += [need_y / dy] if dy > 1e-9 else []
+        if options:
+            scale = max(scale, min(options))
+    return scale
+
+
+def graphviz_available() -> bool:
+    """True when graphviz's ``neato`` is installed (Debian: ``apt-get install graphviz``)."""
+    import shutil
+
+    return shutil.which("neato") is not None
+
+
+def _route_edges(graph: Any, centres: Mapping[Hashable, tuple[float, float]],
+                 boxes: Mapping[Hashable, tuple[float, float]]) -> dict[tuple[Hashable, Hashable], list[Any]]:
+    """Each arrow as Bezier vertices (points): routed around the boxes by graphviz, else straight."""
+    if graphviz_available():
+        routed = _graphviz_routes(graph, centres, boxes)
+        if routed is not None:
+            return routed
+    return {(a, b): _straight(centres[a], boxes[a], centres[b], boxes[b]) for a, b in graph.edges}
+
+
+def _clip_to_box(inside: tuple[float, float], outside: tuple[float, float], box: tuple[float, float]) -> tuple[float, float]:
+    (x0, y0), (x1, y1) = inside, outside
+    dx, dy = x1 - x0, y1 - y0
+    ts = []
+    if dx:
+        ts.append((box[0] / 2) / abs(dx))
+    if dy:
+        ts.append((box[1] / 2) / abs(dy))
+    t = min(ts) if ts else 0.0
+    return (x0 + dx * t, y0 + dy * t)
+
+
+def _straight(a: tuple[float, float], box_a: tuple[float, float], b: tuple[float, float],
+              box_b: tuple[float, float]) -> list[Any]:
+    return [("M", _clip_to_box(a, b, box_a)), ("L", _clip_to_box(b, a, box_b))]
+
+
+def _graphviz_routes(graph: Any, centres: Mapping[Hashable, tuple[float, float]],
+                     boxes: Mapping[Hashable, tuple[float, float]]) -> dict[tuple[Hashable, Hashable], list[Any]] | None:
+    """Spline routes from graphviz (``neato -n2``: our positions kept, edges routed around nodes)."""
+    import json
+    import subprocess
+
+    ids = {node: f"n{i}" for i, node in enumerate(graph)}
+    lines = ['digraph G {', '  graph [splines=true, outputorder=edgesfirst, esep="+6"];',
+             '  node [shape=box, fixedsize=true, label=""];', '  edge [arrowhead=normal, arrowsize=0.9];']
+    for node in graph:
+        (x, y), (w, h) = centres[node], boxes[node]
+        lines.append(f'  {ids[node]} [pos="{x:.2f},{y:.2f}!", width={w / 72:.4f}, height={h / 72:.4f}];')
+    for a, b in graph.edges:
+        lines.append(f"  {ids[a]} -> {ids[b]};")
+    lines.append("}")
+    try:
+        proc = subprocess.run(["neato", "-n2", "-Tjson"], input="\n".join(lines), capture_output=True,
+                              text=True, timeout=60, check=True)
+        layout = json.loads(proc.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    names = {obj["_gvid"]: obj["name"] for obj in layout.get("objects", [])}
+    back = {v: k for k, v in ids.items()}
+    # graphviz translates the drawing (its bounding box starts at 0, 0): undo that
+    first = layout["objects"][0]
+    gx, gy = (float(v) for v in first["pos"].split(",")[:2])
+    ox, oy = centres[back[first["name"]]][0] - gx, centres[back[first["name"]]][1] - gy
+    routes = {}
+    for edge in layout.get("edges", []):
+        a, b = back[names[edge["tail"]]], back[names[edge["head"]]]
+        routes[(a, b)] = _spline(edge.get("pos", ""), ox, oy)
+    if len(routes) != graph.number_of_edges() or any(not r for r in routes.values()):
+        return None
+    return routes
+
+
+def _spline(spec: str, ox: float = 0.0, oy: float = 0.0) -> list[Any]:
+    """Graphviz's edge ``pos`` ("e,x,y p0 p1 p2 p3 ...") as Bezier vertices ending at the arrow tip."""
+    end = None
+    points = []
+    for item in spec.split():
+        if item.startswith("e,"):
+            _, x, y = item.split(",")
+            end = (float(x) + ox, float(y) + oy)
+        elif item.startswith("s,"):
+            continue
+        else:
+            x, y = item.split(",")[:2]
+            points.append((float(x) + ox, float(y) + oy))
+    if len(points) < 4:
+        return []
+    verts: list[Any] = [("M", points[0])]
+    for i in range(1, len(points) - 2, 3):
+        verts.append(("C", points[i], points[i + 1], points[i + 2]))
+    if end is not None:
+        verts.append(("L", end))
+    return verts
+
+
+def _flatten(verts: Sequence[Any], steps: int = 12) -> list[tuple[float, float]]:
+    """The route as a polyline (Bezier curves sampled) in data coordinates."""
+    out: list[tuple[float, float]] = []
+    current = (0.0, 0.0)
+    for v in verts:
+        if v[0] in ("M", "L"):
+            current = v[1]
+            out.append(current)
+        else:
+            p0, (p1, p2, p3) = current, v[1:]
+            for s in range(1, steps + 1):
+                t = s / steps
+                u = 1 - t
+                out.append((u**3 * p0[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t**3 * p3[0],
+                            u**3 * p0[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t**3 * p3[1]))
+            current = p3
+    return out
+
+
+def _arrow(verts: Sequence[Any], *, key_on: bool, dashed: bool, k: float) -> Any:
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.path import Path
+
+    points, codes = [], []
+    for v in verts:
+        if v[0] == "M":
+            points.append(v[1]); codes.append(Path.MOVETO)
+        elif v[0] == "L":
+            points.append(v[1]); codes.append(Path.LINETO)
+        else:
+            points += list(v[1:]); codes += [Path.CURVE4] * 3
+    return FancyArrowPatch(
+        path=Path(points, codes),
+        arrowstyle="-|>,head_length=0.8,head_width=0.4",
+        mutation_scale=10 * k,
+        color="#000000" if key_on else "#444444",
+        lw=(3.2 if key_on else 1.8) * k,
+        linestyle=(0, (5, 3)) if dashed else "-",
+        shrinkA=0,
+        shrinkB=0,
+        zorder=1,
+    )
+
+
+def _segment_hits_box(p: tuple[float, float], q: tuple[float, float], box: Any) -> bool:
+    """Liang-Barsky: does the segment p-q pass through the rectangle ``box`` (display coords)?"""
+    (x0, y0), (x1, y1) = p, q
+    dx, dy = x1 - x0, y1 - y0
+    t0, t1 = 0.0, 1.0
+    for edge_p, edge_q in ((-dx, x0 - box.x0), (dx, box.x1 - x0), (-dy, y0 - box.y0), (dy, box.y1 - y0)):
+        if edge_p == 0:
+            if edge_q < 0:
+                return False
+            continue
+        t = edge_q / edge_p
+        if edge_p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return False
+    return True
+
+
+def label_edge_crossings(ax: Any) -> list[tuple[str, str]]:
+    """(node, arrow) pairs of a diagram drawn by :func:`draw_dag` where an arrow crosses a name.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = draw_dag([("a", "b"), ("b", "c"), ("a", "c")], exposure="a", outcome="c")
+    >>> label_edge_crossings(ax)
+    []
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    found = []
+    edges = [(p.get_gid(), ax.transData.transform(p._course_polyline)) for p in ax.patches
+             if (p.get_gid() or "").startswith("dag-edge:")]
+    for text in ax.texts:
+        gid = text.get_gid() or ""
+        if not gid.startswith("dag-label:"):
+            continue
+        box = text.get_window_extent(renderer).padded(-1.0)  # touching the edge of a name is not crossing it
+        for edge, line in edges:
+            if any(_segment_hits_box(tuple(p), tuple(q), box) for p, q in zip(line[:-1], line[1:])):
+                found.append((gid.split(":", 1)[1], edge.split(":", 1)[1]))
+    return found
 
 
 def _default_side(graph: Any, pos: Mapping[Hashable, tuple[float, float]], node: Hashable) -> str:
