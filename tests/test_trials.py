@@ -198,7 +198,7 @@ def test_btheb_balance_table(btheb):
     tau = btheb.loc[btheb["treatment"] == "treatment as usual", "bdi_pre"].astype(float)
     btb = btheb.loc[btheb["treatment"] == "Beat the Blues", "bdi_pre"].astype(float)
     expected = (btb.mean() - tau.mean()) / math.sqrt((btb.var() + tau.var()) / 2)
-    assert pre["std_diff"] == pytest.approx(expected)
+    assert pre["smd"] == pytest.approx(expected)
     assert tab.loc["drug", "kind"] == "proportion"
     assert set(tab.index) == {"bdi_pre", "drug", "length: less than six months", "length: more than six months"}
 
@@ -210,9 +210,9 @@ def test_balance_table_standardised_differences_by_hand():
                        "female": [True, True, False, False, True, True, True, False]})
     tab = trials.balance_table(df, "arm", ["age", "female"], treatment="t", control="c")
     sd = np.std([20, 30, 40, 50], ddof=1)  # both arms have the same SD
-    assert tab.loc["age", "std_diff"] == pytest.approx(10 / sd)
+    assert tab.loc["age", "smd"] == pytest.approx(10 / sd)
     # binary (Austin 2009): (0.75 - 0.5) / sqrt((0.75*0.25 + 0.5*0.5) / 2)
-    assert tab.loc["female", "std_diff"] == pytest.approx(0.25 / math.sqrt((0.1875 + 0.25) / 2))
+    assert tab.loc["female", "smd"] == pytest.approx(0.25 / math.sqrt((0.1875 + 0.25) / 2))
 
 
 # ------------------------------------------------------------------ effect sizes (Borenstein ch. 4)

@@ -29,6 +29,7 @@ from course_utils.trials import (
 
 from course_utils.causal import (
     association_measures,
+    balance_table,
     e_value,
     ip_weights,
     ipw_effect,
@@ -72,6 +73,7 @@ __all__ = [
     "mixed_model",
     "sample_size",
     "association_measures",
+    "balance_table",
     "e_value",
     "ip_weights",
     "ipw_effect",

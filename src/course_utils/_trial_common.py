@@ -1,0 +1,137 @@
+"""Private helpers shared by the trial-analysis modules: the error class and input checks."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+class TrialDataError(ValueError):
+    """The trial data cannot be analysed as asked (the message says why and what to do)."""
+
+
+# ------------------------------------------------------------------ input checks
+
+def _frame(data: Any) -> pd.DataFrame:
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            f"trial data must be a pandas DataFrame with one row per randomised participant, "
+            f"got {type(data).__name__}"
+        )
+    return data
+
+
+def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
+    if not isinstance(name, str):
+        raise TypeError(f"{role} is a column name (a string), got {name!r}")
+    if name not in data.columns:
+        shown = ", ".join(repr(c) for c in data.columns[:20])
+        raise KeyError(
+            f"no column {name!r} (the {role}) in the data; the columns are: {shown}. "
+            f"Pass the name of the column that holds the {role}."
+        )
+    return data[name]
+
+
+def _arm_masks(
+    data: pd.DataFrame, arm: str, treatment: Any, control: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks (treatment, control), after checking the arm column and labels."""
+    data = _frame(data)
+    arms = _column(data, arm, "arm")
+    missing = int(arms.isna().sum())
+    if missing:
+        raise TrialDataError(
+            f"{missing} row(s) have no label in the arm column {arm!r}. Every randomised participant "
+            "belongs to an arm: fix or remove those rows explicitly before the analysis."
+        )
+    present = list(dict.fromkeys(arms.tolist()))
+    if len(present) < 2:
+        raise TrialDataError(
+            f"the arm column {arm!r} holds a single arm ({present[0]!r} for all {len(arms)} rows); "
+            "a comparison needs two arms. Check that you did not filter one arm away."
+            if present
+            else f"the arm column {arm!r} is empty: there is nothing to compare."
+        )
+    if treatment is None or control is None:
+        raise TrialDataError(
+            f"say which arms to compare: pass treatment= and control= (labels found in {arm!r}: "
+            f"{', '.join(repr(p) for p in present)})"
+        )
+    if treatment == control:
+        raise TrialDataError(f"treatment and control are the same label ({treatment!r}); pass two different arms")
+    for label, role in ((treatment, "treatment"), (control, "control")):
+        if label not in present:
+            raise TrialDataError(
+                f"{role} label {label!r} is not in the arm column {arm!r}; the labels there are "
+                f"{', '.join(repr(p) for p in present)}. Pass {role}= one of them (spelling and case matter)."
+            )
+    values = arms.to_numpy(dtype=object)
+    return values == treatment, values == control
+
+
+def _numeric(series: pd.Series, name: str) -> np.ndarray:
+    """A column as float with NaN for missing; booleans become 0/1."""
+    problem = f"column {name!r} must be numeric (or true/false) for this analysis, but it holds " \
+        f"{series.dtype} values. Recode it to numbers first, or load the dataset with codes=True."
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        raise TypeError(problem)
+    if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
+        if series.dtype == object and series.map(lambda v: v is None or isinstance(v, (int, float))).all():
+            series = pd.to_numeric(series)  # e.g. a column of None only
+        else:
+            raise TypeError(problem)
+    return series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _outcome(data: pd.DataFrame, outcome: str, t: np.ndarray, c: np.ndarray, labels: tuple[Any, Any]) -> np.ndarray:
+    y = _numeric(_column(data, outcome, "outcome"), outcome)
+    infinite = np.isinf(y) & (t | c)
+    if infinite.any():
+        raise TrialDataError(
+            f"column {outcome!r} has {int(infinite.sum())} infinite value(s) (rows "
+            f"{', '.join(map(str, data.index[infinite][:5]))}); an infinite outcome is not a missing one. "
+            "Check how the column was computed and recode those rows to a value or to missing."
+        )
+    for mask, label in ((t, labels[0]), (c, labels[1])):
+        if not np.isfinite(y[mask]).any():
+            raise TrialDataError(
+                f"all outcomes in column {outcome!r} are missing for arm {label!r} "
+                f"({int(mask.sum())} participants): nothing to compare. Check the column name, or impute the "
+                "missing outcomes explicitly (see carry_forward) and say which assumption that makes."
+            )
+    return y
+
+
+def _labels(treatment: Any, control: Any) -> dict[str, Any]:
+    return {"treatment": treatment, "control": control}
+
+
+def _design(
+    data: pd.DataFrame, columns: Sequence[str], rows: np.ndarray
+) -> tuple[pd.DataFrame, list[str]]:
+    """Numeric design columns (categoricals as dummies, first level dropped)."""
+    parts = []
+    for name in columns:
+        series = _column(data, name, "covariate")[rows]
+        if (
+            isinstance(series.dtype, pd.CategoricalDtype)
+            or pd.api.types.is_bool_dtype(series)
+            or not pd.api.types.is_numeric_dtype(series)
+        ):
+            if pd.api.types.is_bool_dtype(series):
+                parts.append(series.astype("Float64").astype(float).rename(name).to_frame())
+                continue
+            cat = series.astype("category")
+            cat = cat.cat.remove_unused_categories()
+            dummies = pd.get_dummies(cat, prefix=name, prefix_sep=": ", drop_first=True, dtype=float)
+            dummies[cat.isna().to_numpy()] = np.nan
+            parts.append(dummies)
+        else:
+            parts.append(pd.Series(_numeric(series, name), index=series.index, name=name).to_frame())
+    frame = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=data.index[rows])
+    return frame, list(frame.columns)
