@@ -173,7 +173,7 @@ def balance_table(
     [0.707, 1.414]
     >>> arms = pd.DataFrame({"arm": ["b", "b", "a", "a"], "age": [30, 50, 30, 40]})
     >>> round(float(balance_table(arms, "arm", "age", treatment="b", control="a").loc["age", "smd"]), 3)
-    0.632
+    0.447
     """
     _require_frame(data)
     if isinstance(covariates, str):
