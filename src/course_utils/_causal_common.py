@@ -273,6 +273,17 @@ def _finish(value: float, se: float, measure: str, n: int, **extra: Any) -> pd.S
                        se_scale="log", measure=measure, **extra)
 
 
+def _expit(x: np.ndarray) -> np.ndarray:
+    """The logistic function 1 / (1 + exp(-x)), without overflow warnings for large |x|."""
+    x = np.asarray(x, dtype=float)
+    out = np.empty_like(x)
+    positive = x >= 0
+    out[positive] = 1.0 / (1.0 + np.exp(-x[positive]))
+    ex = np.exp(x[~positive])
+    out[~positive] = ex / (1.0 + ex)
+    return out
+
+
 def _logistic_newton(X: np.ndarray, y: np.ndarray, beta: np.ndarray, steps: int = 25) -> np.ndarray:
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-X @ beta))

@@ -14,6 +14,7 @@ from course_utils._causal_common import (
     CausalInputError,
     _binary,
     _contrast,
+    _expit,
     _design,
     _finish,
     _fit_glm,
@@ -30,7 +31,9 @@ from course_utils._causal_common import (
 from course_utils.results import from_ratio_log_ci, make_result
 from course_utils.seeding import rng
 
-__all__ = ["regression_effect", "standardized_effect"]
+__all__ = ["regression_effect", "standardized_effect", "COV_TYPES"]
+
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
 
 
 # ====================================================================== regression adjustment
@@ -59,13 +62,19 @@ def regression_effect(
         The exposure column; its coefficient is the one reported (``exposure``,
         or a single term like ``exposure[T.1]`` when it enters as a category).
     kind : {"linear", "logistic"}, optional
-    cov_type : str, default "nonrobust"
-        statsmodels covariance type, e.g. ``"HC1"`` for robust standard errors.
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}, default "nonrobust"
+        The standard error: model-based, or a heteroskedasticity-consistent
+        (sandwich) one named as in R's ``sandwich::vcovHC``: ``"HC0"`` (White),
+        ``"HC1"`` (HC0 × n / (n − k), Stata's ``robust``), ``"HC2"``, ``"HC3"``
+        (leverage-adjusted).  For a logistic model the sandwich is computed
+        here (statsmodels' discrete models give HC0 under every name); robust
+        intervals and p-values are normal-theory (Wald), as R's ``coeftest``
+        for a GLM.
 
     Returns
     -------
     pandas.Series
-        Result shape with ``measure``, ``term``, ``p_value``, ``formula``; the
+        Result shape with ``measure``, ``term``, ``p_value``, ``formula``, ``cov_type``; the
         ``n`` is the number of rows used (all of them: missing values are an error).
 
     Examples
@@ -84,7 +93,13 @@ def regression_effect(
         kind = _kind_for(frame[lhs].to_numpy(dtype=float), kind, lhs)
     elif kind is None:
         kind = "linear"
-    result = _fit_glm(formula, frame, data, kind, cov_type)
+    if cov_type not in COV_TYPES:
+        raise CausalInputError(
+            f"cov_type must be one of {', '.join(map(repr, COV_TYPES))} (as R's sandwich::vcovHC types), "
+            f"got {cov_type!r}"
+        )
+    # statsmodels' discrete models return HC0 for every "HC*" name, so the logistic sandwich is computed here
+    result = _fit_glm(formula, frame, data, kind, cov_type if kind == "linear" else "nonrobust")
     names = list(result.params.index)
     matches = [t for t in names if t == exposure or t.startswith(f"{exposure}[") or t.startswith(f"C({exposure})[")]
     if len(matches) != 1:
@@ -94,13 +109,49 @@ def regression_effect(
         )
     term = matches[0]
     coef, se = float(result.params[term]), float(result.bse[term])
-    common = {"term": term, "p_value": float(result.pvalues[term]), "formula": formula}
+    p_value = float(result.pvalues[term])
+    if kind == "logistic" and cov_type != "nonrobust":
+        cov = _logistic_sandwich(result, cov_type)
+        position = names.index(term)
+        se = math.sqrt(float(cov[position, position]))
+        p_value = _normal_p(coef / se)
+    common = {"term": term, "p_value": p_value, "formula": formula, "cov_type": cov_type}
     if kind == "logistic":
         return from_ratio_log_ci(coef, se, n=int(result.nobs), measure="odds ratio", **common)
     low, high = result.conf_int().loc[term]
     df = float(result.df_resid) if cov_type == "nonrobust" else None
     return make_result(coef, se, float(low), float(high), n=int(result.nobs), df=df, measure="difference",
                        **common)
+
+
+def _normal_p(z: float) -> float:
+    """Two-sided p-value of a z statistic."""
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def _logistic_sandwich(result: Any, cov_type: str) -> np.ndarray:
+    """Heteroskedasticity-consistent covariance of a logistic fit, as R's ``sandwich::vcovHC``.
+
+    V = (X'WX)^-1 [sum_i omega_i (y_i - p_i)^2 x_i x_i'] (X'WX)^-1, with omega_i = 1 (HC0),
+    n / (n - k) (HC1), 1 / (1 - h_i) (HC2) or 1 / (1 - h_i)^2 (HC3); h_i are the diagonal
+    elements of the weighted hat matrix W^1/2 X (X'WX)^-1 X' W^1/2 (R's ``hatvalues.glm``).
+    """
+    X = np.asarray(result.model.exog, dtype=float)
+    y = np.asarray(result.model.endog, dtype=float)
+    p = _expit(X @ np.asarray(result.params, dtype=float))
+    w = p * (1 - p)
+    bread = np.linalg.inv((X * w[:, None]).T @ X)
+    n, k = X.shape
+    if cov_type == "HC0":
+        omega = np.ones(n)
+    elif cov_type == "HC1":
+        omega = np.full(n, n / (n - k))
+    else:
+        h = np.einsum("ij,jk,ik->i", X, bread, X) * w
+        omega = 1 / (1 - h) if cov_type == "HC2" else 1 / (1 - h) ** 2
+    scores = X * (y - p)[:, None]
+    meat = (scores * omega[:, None]).T @ scores
+    return np.asarray(bread @ meat @ bread)
 
 
 # ====================================================================== standardisation (g-formula)
