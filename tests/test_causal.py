@@ -67,7 +67,7 @@ def test_crude_difference_what_if(nhefs):
     r = causal.regression_effect(nhefs, "wt82_71 ~ qsmk", "qsmk")
     assert round(r["estimate"], 1) == 2.5  # [WI] crude ≈ 2.5 kg
     assert round(r["estimate"], 3) == 2.541  # [WI-R] Program 12.1: lm(wt82_71 ~ qsmk) coefficient 2.541
-    assert r["measure"] == "difference" and r["n"] == 1566
+    assert r.attrs["measure"] == "difference" and r["n"] == 1566
 
 
 @pytest.mark.parametrize("stabilized", [True, False])

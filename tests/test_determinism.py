@@ -5,9 +5,12 @@
   the same sanitising (``tests/nbval_sanitize.cfg``) -- *including figures*, which nbval
   skips: a PNG must come out byte for byte the same.  Together: two executions, both
   identical to what is stored.
-* **Staleness.**  ``tools/nbtools.py execute`` records what produced a notebook's outputs
-  (uv.lock, course_utils modules, datapackage.json, the notebook's code cells); a lesson
-  whose record differs from the tree fails, naming what changed.
+* **Staleness advice.**  ``tools/nbtools.py execute`` records what can change a notebook's
+  outputs (locked package versions, the code of the course_utils modules without their
+  docstrings, datapackage.json, the notebook's code cells), and ``nbtools.py stale`` lists
+  lessons to re-execute.  It is not a gate: nbval and the second execution above already
+  prove that stored outputs are what the tree produces, so a docstring edit never forces a
+  re-execution.  The tests below check that the advice names real changes and only those.
 * **Seeded randomness.**  Every random draw in ``src/`` and ``notebooks/`` goes through
   ``course_utils.seeding.rng(seed, stream)``: the scanner below rejects NumPy's global
   state, unseeded generators, the ``random`` module, pandas ``.sample``/SciPy ``.rvs``
@@ -130,17 +133,6 @@ def test_second_execution_gives_the_stored_outputs(lesson):
 # --------------------------------------------------------------------------- staleness
 
 
-@pytest.mark.parametrize("lesson", lesson_params())
-def test_stored_outputs_are_not_stale(lesson):
-    reasons = nbtools().stale_reasons(lesson, ROOT)
-    assert not reasons, (
-        f"{rel(lesson)} is stale: its stored outputs were produced by a different tree:\n"
-        + "\n".join(f"  - {r}" for r in reasons)
-        + f"\nRe-execute it: `.venv/bin/python tools/nbtools.py execute {rel(lesson)}`, check it with nbval, "
-        "and commit the notebook (`.venv/bin/python tools/nbtools.py stale` lists every stale lesson)."
-    )
-
-
 def test_staleness_names_what_changed(tmp_path):
     import shutil
 
@@ -149,16 +141,22 @@ def test_staleness_names_what_changed(tmp_path):
     tools = nbtools()
     (tmp_path / "src" / "course_utils").mkdir(parents=True)
     (tmp_path / "datasets").mkdir()
-    (tmp_path / "uv.lock").write_text("lock 1\n")
-    (tmp_path / "src" / "course_utils" / "causal.py").write_text("x = 1\n")
+    (tmp_path / "uv.lock").write_text('[[package]]\nname = "pandas"\nversion = "2.2.0"\n')
+    (tmp_path / "src" / "course_utils" / "causal.py").write_text('"""Doc."""\n\ndef f():\n    """Doc."""\n    return 1  # one\n')
     (tmp_path / "datasets" / "datapackage.json").write_text("{}\n")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
     nb.metadata["course"] = {"executed_with": tools.fingerprint(nb, tmp_path)}
     path = tmp_path / "01_x.ipynb"
     nbformat.write(nb, path)
     assert tools.stale_reasons(path, tmp_path) == []
-    (tmp_path / "src" / "course_utils" / "causal.py").write_text("x = 2\r\n")
-    (tmp_path / "uv.lock").write_text("lock 2\n")
+    # docstrings, comments and lock-file lines other than versions cannot change outputs
+    (tmp_path / "src" / "course_utils" / "causal.py").write_text(
+        '"""Another doc."""\r\n\r\ndef f():\r\n    """Other."""\r\n    return 1  # changed comment\r\n'
+    )
+    (tmp_path / "uv.lock").write_text('# re-locked\n[[package]]\nname = "pandas"\nversion = "2.2.0"\nsource = {}\n')
+    assert tools.stale_reasons(path, tmp_path) == []
+    (tmp_path / "src" / "course_utils" / "causal.py").write_text("def f():\r\n    return 2\r\n")
+    (tmp_path / "uv.lock").write_text('[[package]]\nname = "pandas"\nversion = "2.2.3"\n')
     (tmp_path / "datasets" / "datapackage.json").write_text('{"a": 1}\n')
     nb.cells[0].source = "1 + 2"
     nbformat.write(nb, path)

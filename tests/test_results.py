@@ -41,7 +41,7 @@ def test_given_ci_is_kept_and_half_ci_rejected():
 
 
 def test_bad_level_and_df_are_explained():
-    with pytest.raises(ValueError, match="level must be between 0 and 1"):
+    with pytest.raises(ValueError, match="level must be a number between 0 and 1"):
         critical_value(level=95)
     with pytest.raises(ValueError, match="more PSUs than strata"):
         critical_value(df=0)
@@ -62,3 +62,48 @@ def test_result_frame_one_row_per_group():
     assert frame["estimate"].dtype == float
     assert frame.loc["b", "n"] == 6
     assert isinstance(frame, pd.DataFrame)
+
+
+def test_result_is_numeric_so_it_rounds_and_compares():
+    # The defect of issue 14: an object-dtype Series made r.round(2) raise TypeError.
+    r = make_result(0.1234, se=0.01, n=50, measure="risk difference", method="Wald", stabilized=True)
+    assert r.dtype == "float64"
+    assert r.round(2)["estimate"] == 0.12
+    assert r["ci_low"] < r["estimate"] < r["ci_high"]
+    assert r.attrs == {"level": 0.95, "measure": "risk difference", "method": "Wald", "stabilized": True}
+    assert r.name == "risk difference", "the measure names the Series when no name is given"
+
+
+def test_confidence_level_can_be_asked_for():
+    # 90% normal interval: 1.644854 (standard normal table, 95th percentile).
+    r = make_result(1.0, se=1.0, level=0.9)
+    assert r["ci_high"] == pytest.approx(1 + 1.644854, abs=1e-6)
+    assert r.attrs["level"] == 0.9
+    ratio = from_ratio_log_ci(0.0, 1.0, level=0.9)
+    assert ratio["ci_high"] == pytest.approx(math.exp(1.644854), rel=1e-6)
+    with pytest.raises(ValueError, match="level must be a number"):
+        make_result(1.0, se=1.0, level=95)
+
+
+def test_text_in_a_number_field_is_refused_and_extras_keep_their_order():
+    with pytest.raises(TypeError, match="estimate must be a number.*pd.to_numeric"):
+        make_result("0.5", se=0.1)
+    with pytest.raises(TypeError, match="n must be a number"):
+        make_result(1.0, se=0.1, n="12")
+    r = make_result(1.0, se=0.1, p_value=0.04, df=12)
+    assert list(r.index) == ["estimate", "se", "ci_low", "ci_high", "n", "df", "p_value"]
+
+
+def test_result_frame_keeps_shared_and_per_row_metadata():
+    rows = {
+        "risk difference": make_result(0.1, se=0.01, n=10, se_scale="difference"),
+        "risk ratio": from_ratio_log_ci(0.2, 0.05, n=10, p_value=0.01),
+    }
+    frame = result_frame(rows)
+    assert list(frame.columns) == ["estimate", "se", "ci_low", "ci_high", "n", "p_value"]
+    assert math.isnan(frame.loc["risk difference", "p_value"])
+    assert frame.attrs["level"] == 0.95
+    assert frame.attrs["rows"]["risk ratio"] == {"se_scale": "log"}
+    assert frame.round(3).loc["risk ratio", "estimate"] == pytest.approx(1.221)
+    with pytest.raises(ValueError, match="at least one row"):
+        result_frame({})

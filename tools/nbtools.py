@@ -17,22 +17,27 @@ Cell ids are made deterministic (``cell-NN``) so diffs stay small.
 Staleness fingerprint
 ---------------------
 :func:`execute` records in the notebook's metadata (``metadata.course.executed_with``)
-a fingerprint of what produced its stored outputs:
+a fingerprint of what can change its stored outputs:
 
-* ``uv.lock`` -- every package version (hash of the lock file);
-* ``course_utils`` -- one hash per module in ``src/course_utils/**/*.py``
-  (except :data:`NOT_USED_BY_LESSONS`; the build tools live in ``course_build``, outside it);
+* ``packages`` -- the name and version of every package in ``uv.lock`` (not the rest of
+  the lock file, so re-locking without a version change is not a change);
+* ``course_utils`` -- one hash per module in ``src/course_utils/**/*.py`` of its *code*:
+  the syntax tree with docstrings removed (comments never reach it), so editing a
+  docstring or a comment does not mark lessons stale;
 * ``datapackage`` -- ``datasets/datapackage.json``, which holds the sha256 of every data file;
 * ``code`` -- the notebook's own code cells.
 
-:func:`stale_reasons` compares a notebook's record with the working tree, and
-``tests/test_determinism.py`` fails, naming the notebook and what changed, when
-they differ.  The cure is always to re-execute the notebook with this tool.
+``stale`` lists the notebooks whose record differs from the tree: a quick way to know
+which lessons to re-execute after a change.  It is advice, not a test: the test command
+proves freshness itself, because nbval (full mode) re-executes every lesson and compares
+every output with the stored one, and ``tests/test_determinism.py`` executes each lesson a
+second time and compares again, figures included.
 Text files are hashed with line endings normalised, so a Windows checkout agrees.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -98,6 +103,43 @@ def _hash_code_cells(nb: nbformat.NotebookNode) -> str:
     return hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()[:16]
 
 
+def _hash_module_code(path: Path) -> str:
+    """Hash a module's syntax tree without docstrings: only code changes count."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return _hash_text_file(path)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode("utf-8")).hexdigest()[:16]
+
+
+def _hash_locked_versions(lock: Path) -> str:
+    """Hash the ``name``/``version`` pairs of ``uv.lock`` (what can change outputs)."""
+    if not lock.exists():
+        return "absent"
+    pairs = []
+    name = None
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        if line.startswith("name = "):
+            name = line.split("=", 1)[1].strip().strip('"')
+        elif line.startswith("version = ") and name is not None:
+            pairs.append(f"{name}=={line.split('=', 1)[1].strip().strip(chr(34))}")
+            name = None
+        elif line.startswith("[[package]]"):
+            name = None
+    return hashlib.sha256("\n".join(sorted(pairs)).encode("utf-8")).hexdigest()[:16]
+
+
 def _module_hashes(root: Path) -> dict[str, str]:
     package = root / "src" / "course_utils"
     out = {}
@@ -105,7 +147,7 @@ def _module_hashes(root: Path) -> dict[str, str]:
         rel = path.relative_to(package).as_posix()
         if "__pycache__" in path.parts or rel in NOT_USED_BY_LESSONS:
             continue
-        out[rel] = _hash_text_file(path)
+        out[rel] = _hash_module_code(path)
     return out
 
 
@@ -113,7 +155,7 @@ def fingerprint(nb: nbformat.NotebookNode, root: Path = ROOT) -> dict:
     """What a notebook's outputs depend on, as short hashes (see the module docstring)."""
     datapackage = root / "datasets" / "datapackage.json"
     return {
-        "uv.lock": _hash_text_file(root / "uv.lock"),
+        "packages": _hash_locked_versions(root / "uv.lock"),
         "course_utils": _module_hashes(root),
         "datapackage": _hash_text_file(datapackage) if datapackage.exists() else "absent",
         "code": _hash_code_cells(nb),
@@ -134,7 +176,7 @@ def stale_reasons(path: str | os.PathLike, root: Path = ROOT) -> list[str]:
         return ["it has no execution fingerprint (it was not executed with tools/nbtools.py execute)"]
     new = fingerprint(nb, root)
     reasons = []
-    if old.get("uv.lock") != new["uv.lock"]:
+    if old.get("packages") != new["packages"]:
         reasons.append("uv.lock changed (package versions)")
     old_mods, new_mods = old.get("course_utils", {}), new["course_utils"]
     changed = sorted(m for m in new_mods if m in old_mods and old_mods[m] != new_mods[m])

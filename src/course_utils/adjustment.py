@@ -80,7 +80,7 @@ def regression_effect(
     Examples
     --------
     >>> df = pd.DataFrame({"y": [1., 2, 3, 5, 6, 8], "a": [0, 0, 0, 1, 1, 1], "z": [0, 1, 2, 0, 1, 2]})
-    >>> round(regression_effect(df, "y ~ a + z", "a")["estimate"], 3)
+    >>> float(round(regression_effect(df, "y ~ a + z", "a")["estimate"], 3))
     4.333
     """
     _require_frame(data)
@@ -210,7 +210,7 @@ def standardized_effect(
     --------
     >>> df = pd.DataFrame({"a": [0, 0, 1, 1, 0, 1, 0, 1], "l": [0, 1, 0, 1, 1, 1, 0, 0],
     ...                    "y": [1., 3, 2, 5, 3, 5, 1, 2]})
-    >>> round(standardized_effect(df, "a", "y", "y ~ a + l + a:l")["estimate"], 3)
+    >>> float(round(standardized_effect(df, "a", "y", "y ~ a + l + a:l")["estimate"], 3))
     1.5
     """
     _require_frame(data)

@@ -194,7 +194,7 @@ def mantel_haenszel(
     --------
     >>> df = pd.DataFrame({"e": [1, 1, 0, 0] * 2, "y": [1, 0, 1, 0] * 2,
     ...                    "s": ["a"] * 4 + ["b"] * 4, "k": [4, 1, 2, 2, 3, 3, 1, 5]})
-    >>> round(mantel_haenszel(df, "e", "y", "s", weight="k")["estimate"], 3)
+    >>> float(round(mantel_haenszel(df, "e", "y", "s", weight="k")["estimate"], 3))
     4.529
     """
     from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2

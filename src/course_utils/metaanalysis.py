@@ -38,7 +38,7 @@ Examples
 >>> bcg = cu.load("bcg")
 >>> tab = cu.log_ratio_from_counts(bcg["bcg_tb"], bcg["bcg_vacc"], bcg["no_vacc_tb"], bcg["no_vacc"])
 >>> meta = cu.meta_analysis(tab["log_ratio"], tab["variance"], method="dl", exponentiate=True)
->>> round(meta.pooled["estimate"], 3)
+>>> float(round(meta.pooled["estimate"], 3))
 0.49
 """
 
@@ -236,7 +236,7 @@ def log_ratio_from_counts(
     rows = {
         name: from_ratio_log_ci(float(y[i]), math.sqrt(float(v[i])), n=int(n1[i] + n2[i]),
                                 measure=kind, log_ratio=float(y[i]), variance=float(v[i]),
-                                zero_corrected=bool(zero[i]))
+                                zero_corrected=float(zero[i]))
         for i, name in enumerate(names)
     }
     return result_frame(rows, "study")
@@ -439,7 +439,7 @@ def meta_analysis(
     Examples
     --------
     >>> m = meta_analysis([0.1, 0.3, 0.2], [0.01, 0.02, 0.015], method="fe")
-    >>> round(m.pooled["estimate"], 4), m.pooled["n"]
+    >>> float(round(m.pooled["estimate"], 4)), int(m.pooled["n"])
     (0.1769, 3)
     """
     from scipy import stats

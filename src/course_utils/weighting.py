@@ -164,7 +164,7 @@ def ipw_effect(
     --------
     >>> df = pd.DataFrame({"a": [0, 1, 0, 1, 1, 0, 0, 1], "l": [0, 0, 1, 1, 1, 0, 1, 0],
     ...                    "y": [1., 2, 3, 5, 5, 1, 3, 2]})
-    >>> round(ipw_effect(df, "a", "y", "l")["estimate"], 3)
+    >>> float(round(ipw_effect(df, "a", "y", "l")["estimate"], 3))
     1.5
     """
     # the specific modules, not statsmodels.api (which also imports the time-series and graphics code)
