@@ -93,7 +93,7 @@ def test_bad_inputs_have_clear_messages():
         causal.balance_table(df, "a", "y", [1.0, 2.0])
     with pytest.raises(CausalInputError, match="no rows|empty"):
         causal.balance_table(df.iloc[:0], "a", "y")
-    with pytest.raises(KeyError, match="'z'"):
+    with pytest.raises(CausalInputError, match="has no column 'z'"):
         causal.balance_table(df, "a", "z")
     with pytest.raises(CausalInputError, match="at least one covariate"):
         causal.balance_table(df, "a", [])

@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from course_utils._validate import CourseInputError, handle_missing, numeric_column, require_columns, require_frame
 from course_utils.results import critical_value, make_result
 
 MEASURES = ("difference", "ratio", "odds ratio")
 _PS_EPS = 1e-8
 
 
-class CausalInputError(ValueError):
+class CausalInputError(CourseInputError):
     """The data or arguments cannot give a meaningful estimate; the message says what to do."""
 
 
@@ -31,37 +32,45 @@ class PositivityError(CausalInputError):
 
 
 # ====================================================================== input checks
+# Thin wrappers over the course's one validation kit (course_utils._validate), so every
+# causal function gives the same message for the same bad input as the rest of the course.
 
 
-def _require_frame(data: Any) -> pd.DataFrame:
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    return data
+def _require_frame(data: object) -> pd.DataFrame:
+    """A DataFrame with at least one row (an empty table is an error, not an IndexError)."""
+    return require_frame(data, "the data", error=CausalInputError)
 
 
 def _require_columns(data: pd.DataFrame, columns: Iterable[str], what: str = "column") -> None:
-    for column in columns:
-        if column not in data.columns:
-            raise KeyError(
-                f"{what} {column!r} is not in the data. Available columns: {', '.join(map(str, data.columns))}"
-            )
+    require_columns(data, list(columns), f"the data (looking for the {what})", error=CausalInputError)
 
 
 def _no_missing(data: pd.DataFrame, columns: Sequence[str]) -> None:
-    counts = {c: int(data[c].isna().sum()) for c in columns}
-    bad = {c: k for c, k in counts.items() if k}
-    if bad:
-        rows = int(data[list(columns)].isna().any(axis=1).sum())
-        shown = ", ".join(f"{c!r}: {k}" for c, k in bad.items())
-        raise CausalInputError(
-            f"{rows} of {len(data)} rows have missing values in the columns used ({shown}). "
-            "Nothing is dropped silently: decide how to handle them — for a complete-case analysis pass "
-            f"data.dropna(subset={list(bad)!r}) and report how many rows that removes."
-        )
+    handle_missing(data, list(columns), False, "the data", error=CausalInputError)
+
+
+def _complete(data: pd.DataFrame, columns: Sequence[str], dropna: bool) -> tuple[pd.DataFrame, int]:
+    """The course's one missing-value policy on the columns an analysis uses.
+
+    Raises (naming columns and counts) unless ``dropna=True``; then drops the
+    incomplete rows with a warning and returns how many were dropped.
+    """
+    if not isinstance(dropna, (bool, np.bool_)):
+        raise CausalInputError(f"dropna is True or False, got {dropna!r}")
+    columns = list(dict.fromkeys(c for c in columns if c is not None))
+    _require_columns(data, columns)
+    kept, n_dropped = handle_missing(data, columns, bool(dropna), "the data", error=CausalInputError)
+    return kept, n_dropped
+
+
+def _record(result: pd.Series | pd.DataFrame, n_dropped: int) -> pd.Series | pd.DataFrame:
+    """Note in ``attrs`` how many rows the missing-value policy left out."""
+    result.attrs["n_dropped"] = int(n_dropped)
+    return result
 
 
 def _binary(data: pd.DataFrame, column: str, role: str, *, both_levels: bool = True) -> np.ndarray:
-    """A 0/1 float array from a 0/1 or boolean column; a clear error otherwise."""
+    """A 0/1 float array from a 0/1 or boolean column; a clear error otherwise (text "0"/"1" included)."""
     _require_columns(data, [column], role)
     _no_missing(data, [column])
     series = data[column]
@@ -78,6 +87,12 @@ def _binary(data: pd.DataFrame, column: str, role: str, *, both_levels: bool = T
             )
     else:
         levels = list(pd.unique(series.astype("object")))[:6]
+        if levels and all(isinstance(v, str) for v in levels) and \
+                pd.to_numeric(pd.Series(levels), errors="coerce").notna().all():
+            raise CausalInputError(
+                f"{role} {column!r} holds numbers stored as text ({', '.join(repr(v) for v in levels)}), which "
+                f"would be read as labels; convert with data[{column!r}] = pd.to_numeric(data[{column!r}])"
+            )
         example = levels[0] if levels else "level"
         raise CausalInputError(
             f"{role} {column!r} must be binary, coded 0/1 (or True/False); it holds labels "
@@ -96,12 +111,12 @@ def _weights_column(data: pd.DataFrame, weight: str | None) -> np.ndarray:
         return np.ones(len(data))
     _require_columns(data, [weight], "weight column")
     _no_missing(data, [weight])
-    values = pd.to_numeric(data[weight], errors="coerce")
-    if values.isna().any() or (values < 0).any() or not np.isfinite(values.to_numpy(dtype=float)).all():
+    values = numeric_column(data, weight, "the data", error=CausalInputError).to_numpy(dtype=float)
+    if (values < 0).any() or not np.isfinite(values).all():
         raise CausalInputError(
             f"weight column {weight!r} must hold non-negative finite counts (number of people in each row)"
         )
-    return values.to_numpy(dtype=float)
+    return values
 
 
 # ====================================================================== formulas
@@ -146,7 +161,14 @@ def _model_frame(data: pd.DataFrame, formula: str, required: Sequence[str]) -> p
             continue
         if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
             frame[column] = series.to_numpy(dtype=float)
-        elif pd.api.types.is_string_dtype(series):
+        elif pd.api.types.is_string_dtype(series) or series.dtype == object:
+            texts = series.dropna().astype(str).str.strip()
+            if len(texts) and pd.to_numeric(texts, errors="coerce").notna().all():
+                raise CausalInputError(
+                    f"column {column!r} holds numbers stored as text (e.g. {series.iloc[0]!r}); a model would "
+                    f"read them as category labels. Convert with data[{column!r}] = pd.to_numeric(data[{column!r}]), "
+                    f"and write C({column}) in the formula if the numbers are codes of categories"
+                )
             frame[column] = series.astype(object)
     return frame
 
@@ -155,7 +177,7 @@ def _formula_error(exc: Exception, formula: str, data: pd.DataFrame) -> Exceptio
     text = str(exc)
     match = re.search(r"name '([^']+)' is not defined", text)
     if match:
-        return KeyError(
+        return CausalInputError(
             f"the formula {formula!r} names {match.group(1)!r}, which is not a column of the data. "
             f"Available columns: {', '.join(map(str, data.columns))}"
         )

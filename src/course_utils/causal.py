@@ -20,7 +20,10 @@ scale (``se_scale = "log"``).
 :func:`stratum_odds_ratios`             odds ratio in each stratum
 :func:`regression_effect`               exposure coefficient of a linear or logistic model
 :func:`standardized_effect`             parametric g-formula (standardisation)
-:func:`ipw_effect`                      inverse-probability weighting (marginal structural model)
+:func:`ipw_effect`                      inverse-probability weighting (marginal structural model),
+                                        optionally with censoring weights
+:func:`ipw_msm`                         any MSM: effect modification, a continuous treatment
+:func:`censoring_weights`               inverse probability of remaining uncensored
 :func:`propensity_scores`,
 :func:`ip_weights`                      the pieces of IP weighting
 :func:`weight_diagnostics`,
@@ -57,8 +60,10 @@ from course_utils.balance import balance_table
 from course_utils.contingency import association_measures, mantel_haenszel, stratum_odds_ratios, two_by_two
 from course_utils.sensitivity import e_value
 from course_utils.weighting import (
+    censoring_weights,
     ip_weights,
     ipw_effect,
+    ipw_msm,
     positivity_check,
     propensity_scores,
     weight_diagnostics,
@@ -76,6 +81,8 @@ __all__ = [
     "propensity_scores",
     "ip_weights",
     "ipw_effect",
+    "ipw_msm",
+    "censoring_weights",
     "weight_diagnostics",
     "balance_table",
     "positivity_check",
