@@ -381,7 +381,8 @@ def _two_by_two(
             )
     values = series.to_numpy(dtype=object)
     present = set(series.dropna().tolist())
-    if event not in present:
+    boolean_event = pd.api.types.is_bool_dtype(series) and isinstance(event, (bool, np.bool_))
+    if event not in present and not boolean_event:  # a true/false column with no events is an answer
         raise TrialDataError(
             f"the event value {event!r} does not occur in column {outcome!r} (values there: "
             f"{', '.join(sorted(repr(v) for v in present))}); pass event= the value that means the event happened"
