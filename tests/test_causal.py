@@ -292,6 +292,13 @@ def test_e_value_protective_and_conversions():
     assert math.isnan(causal.e_value(2.0)["ci"])
 
 
+def test_e_value_is_the_result_shape():
+    r = causal.e_value(3.9, (1.8, 8.7), measure="OR", rare_outcome=True)
+    assert r.dtype == np.float64 and list(r.index[:5]) == ["estimate", "se", "ci_low", "ci_high", "n"]
+    assert r["estimate"] == r["point"] and r.round(2)["ci"] == 3.0
+    assert r.attrs["measure"] == "OR" and r.attrs["rare_outcome"] is True
+
+
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
@@ -299,7 +306,9 @@ def test_e_value_protective_and_conversions():
         ({"estimate": 2, "ci_limit": 3}, CausalInputError, "nearer the null"),
         ({"estimate": 2, "ci_limit": (2.5, 3)}, CausalInputError, "outside its interval"),
         ({"estimate": 2, "measure": "RD"}, CausalInputError, "'RR', 'OR' or 'HR'"),
-        ({"estimate": 2, "measure": "OR", "rare_outcome": "yes"}, TypeError, "True or False"),
+        ({"estimate": 2, "measure": "OR", "rare_outcome": "yes"}, CausalInputError, "True or False"),
+        ({"estimate": "3.9"}, CausalInputError, "text '3.9'"),  # issue 14: numeric strings passed silently
+        ({"estimate": 3.9, "ci_limit": ("1.8", 8.7)}, CausalInputError, "text '1.8'"),
     ],
 )
 def test_e_value_bad_input(kwargs, error, message):

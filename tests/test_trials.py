@@ -267,8 +267,35 @@ def test_sample_size_dropout_allowance():
 
 
 def test_power_round_trip():
-    assert trials.power(0.5, 64) == pytest.approx(0.8015, abs=5e-4)
-    assert trials.power(-0.5, 64) == pytest.approx(trials.power(0.5, 64))
+    r = trials.power(0.5, 64)
+    # both tails of the two-sided test, as statsmodels: R's default counts only the upper one (0.8014586234)
+    # R: power.t.test(n = 64, delta = 0.5, sd = 1, strict = TRUE)$power -> 0.8014595579
+    assert r["estimate"] == pytest.approx(0.8014595579, abs=1e-9)
+    assert r.dtype == np.float64 and r["n"] == 128 and r["n_control"] == 64
+    assert trials.power(-0.5, 64)["estimate"] == pytest.approx(r["estimate"])
+    # R: power.t.test(n = 30, delta = 0.3, strict = TRUE)$power -> 0.2078517718
+    assert trials.power(0.3, 30)["estimate"] == pytest.approx(0.2078517718, abs=1e-9)
+
+
+def test_sample_size_is_the_result_shape():
+    s = trials.sample_size(0.5)
+    # R: power.t.test(delta = 0.5, power = 0.8, strict = TRUE)$n -> 63.7656101708
+    assert s["n_control_exact"] == pytest.approx(63.7656101708, abs=1e-5)
+    assert s.dtype == np.float64 and list(s.index[:5]) == ["estimate", "se", "ci_low", "ci_high", "n"]
+    assert s["estimate"] == s["n_control"] == 64 and s["n"] == 128
+    assert trials.sample_size_binary(0.3, 0.5).dtype == np.float64
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: trials.sample_size("0.5"), "text '0.5'"),
+    (lambda: trials.sample_size(0.5, power="0.9"), "text '0.9'"),
+    (lambda: trials.power(0.5, "64"), "text '64'"),
+    (lambda: trials.sample_size_binary("0.3", 0.5), "text '0.3'"),
+    (lambda: trials.sample_size(0.5, dropout=1.2), "dropout"),
+])
+def test_planning_refuses_text_and_out_of_range(call, message):
+    with pytest.raises(TrialDataError, match=message):
+        call()
 
 
 def test_sample_size_binary_arcsine_formula_by_hand():

@@ -63,7 +63,7 @@ def _complete(data: pd.DataFrame, columns: Sequence[str], dropna: bool) -> tuple
     return kept, n_dropped
 
 
-def _record(result: pd.Series | pd.DataFrame, n_dropped: int) -> pd.Series | pd.DataFrame:
+def _record(result: pd.Series, n_dropped: int) -> pd.Series:
     """Note in ``attrs`` how many rows the missing-value policy left out."""
     result.attrs["n_dropped"] = int(n_dropped)
     return result

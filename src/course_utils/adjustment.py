@@ -13,6 +13,7 @@ import pandas as pd
 from course_utils._causal_common import (
     CausalInputError,
     _binary,
+    _complete,
     _contrast,
     _expit,
     _design,
@@ -23,7 +24,7 @@ from course_utils._causal_common import (
     _logistic_newton,
     _measure_for,
     _model_frame,
-    _no_missing,
+    _record,
     _require_columns,
     _require_frame,
     _split_formula,
@@ -46,6 +47,7 @@ def regression_effect(
     *,
     kind: str | None = None,
     cov_type: str = "nonrobust",
+    dropna: bool = False,
 ) -> pd.Series:
     """The exposure's coefficient from an outcome regression, on the interpretable scale.
 
@@ -70,12 +72,16 @@ def regression_effect(
         here (statsmodels' discrete models give HC0 under every name); robust
         intervals and p-values are normal-theory (Wald), as R's ``coeftest``
         for a GLM.
+    dropna : bool, default False
+        Missing values in the formula's columns raise; ``True`` analyses the
+        complete cases (a warning says how many rows were left out;
+        ``attrs["n_dropped"]``).
 
     Returns
     -------
     pandas.Series
         Result shape with ``measure``, ``term``, ``p_value``, ``formula``, ``cov_type``; the
-        ``n`` is the number of rows used (all of them: missing values are an error).
+        ``n`` is the number of rows used.
 
     Examples
     --------
@@ -88,6 +94,7 @@ def regression_effect(
     _require_columns(data, [exposure], "exposure")
     if exposure not in _formula_columns(formula, data):
         raise CausalInputError(f"the exposure {exposure!r} does not appear in the formula {formula!r}")
+    data, n_dropped = _complete(data, [exposure, *_formula_columns(formula, data)], dropna)
     frame = _model_frame(data, formula, [exposure])
     if lhs in frame.columns:
         kind = _kind_for(frame[lhs].to_numpy(dtype=float), kind, lhs)
@@ -117,11 +124,14 @@ def regression_effect(
         p_value = _normal_p(coef / se)
     common = {"term": term, "p_value": p_value, "formula": formula, "cov_type": cov_type}
     if kind == "logistic":
-        return from_ratio_log_ci(coef, se, n=int(result.nobs), measure="odds ratio", **common)
-    low, high = result.conf_int().loc[term]
-    df = float(result.df_resid) if cov_type == "nonrobust" else None
-    return make_result(coef, se, float(low), float(high), n=int(result.nobs), df=df, measure="difference",
-                       **common)
+        out = from_ratio_log_ci(coef, se, n=int(result.nobs), measure="odds ratio", **common)
+    else:
+        low, high = result.conf_int().loc[term]
+        df = float(result.df_resid) if cov_type == "nonrobust" else None
+        out = make_result(coef, se, float(low), float(high), n=int(result.nobs), df=df, measure="difference",
+                          **common)
+    out.attrs["n_dropped"] = n_dropped
+    return out
 
 
 def _normal_p(z: float) -> float:
@@ -169,6 +179,7 @@ def standardized_effect(
     ci: str = "sandwich",
     n_boot: int = 500,
     seed: int | None = None,
+    dropna: bool = False,
 ) -> pd.Series:
     """Average causal effect of a binary treatment by standardisation (the parametric g-formula).
 
@@ -199,6 +210,13 @@ def standardized_effect(
         ``"bootstrap"``: standard error from ``n_boot`` resamples drawn with
         :func:`course_utils.seeding.rng` (``seed``, stream ``"bootstrap"``) and
         a normal-approximation interval, as in *What If* Program 13.4.
+    n_boot : int, default 500
+        Number of bootstrap resamples (``ci="bootstrap"``).
+    seed : int, optional
+        Seed of the bootstrap draws.
+    dropna : bool, default False
+        Missing values raise; ``True`` fits the model to the complete cases
+        (a warning says how many were left out; ``attrs["n_dropped"]``).
 
     Returns
     -------
@@ -217,7 +235,7 @@ def standardized_effect(
     measure_in = measure
     _require_columns(data, [treatment], "treatment")
     _require_columns(data, [outcome], "outcome")
-    _no_missing(data, [outcome])
+    data, n_dropped = _complete(data, [treatment, outcome, *_formula_columns(outcome_formula, data)], dropna)
     a = _binary(data, treatment, "treatment")
     lhs, _ = _split_formula(outcome_formula)
     if lhs != outcome:
@@ -266,11 +284,11 @@ def standardized_effect(
             var = float(np.sum((if_model + if_target) ** 2)) / n_fit**2
         else:  # fitted and target samples treated as independent
             var = float(np.sum(if_model**2)) / n_fit**2 + float(np.sum(if_target**2)) / n_target**2
-        return _finish(value, math.sqrt(var), measure, n, **extra)
+        return _record(_finish(value, math.sqrt(var), measure, n, **extra), n_dropped)
     draws = _bootstrap_gformula(X, yv, X1, X0, beta, kind, measure, standardize_to is not None, n_boot, seed)
     # Wald interval with the bootstrap standard error (on the log scale for ratios), as in the
     # published code of What If, Program 13.4
-    return _finish(value, float(np.std(draws, ddof=1)), measure, n, n_boot=n_boot, **extra)
+    return _record(_finish(value, float(np.std(draws, ddof=1)), measure, n, n_boot=n_boot, **extra), n_dropped)
 
 
 def _bootstrap_gformula(X: np.ndarray, y: np.ndarray, X1: np.ndarray, X0: np.ndarray, beta: np.ndarray,

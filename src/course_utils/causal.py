@@ -48,7 +48,7 @@ Examples
 >>> import course_utils as cu
 >>> from course_utils import causal
 >>> r = causal.e_value(3.9, (1.8, 8.7))
->>> round(r["point"], 2), round(r["ci"], 2)
+>>> float(round(r["point"], 2)), float(round(r["ci"], 2))
 (7.26, 3.0)
 """
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from course_utils._causal_common import CausalInputError
+from course_utils.results import make_result
 
 __all__ = ["e_value"]
 
@@ -68,28 +69,42 @@ def e_value(
     Returns
     -------
     pandas.Series
-        ``point`` (E-value of the estimate), ``ci`` (of the limit nearer the
-        null; NaN when no CI was given), ``rr_point``/``rr_ci`` (the values on
-        the risk-ratio scale that were used), ``measure``, ``rare_outcome``.
+        The course's result shape (float): ``estimate`` is the E-value of the
+        point estimate (``se``, ``ci_low``, ``ci_high``, ``n`` are NaN: an
+        E-value has no sampling interval), then ``point`` (the same number),
+        ``ci`` (E-value of the limit nearer the null; NaN when no CI was
+        given), ``rr_point``/``rr_ci`` (the values on the risk-ratio scale that
+        were used); ``attrs`` holds ``measure`` and ``rare_outcome``.
+
+    Raises
+    ------
+    CausalInputError
+        A ratio that is not a positive number (text such as ``"3.9"`` included),
+        or a limit on the wrong side of the estimate.
 
     Examples
     --------
-    >>> round(e_value(3.9, 1.8)["point"], 2)
-    7.26
-    >>> e_value(1.5, (0.9, 2.4))["ci"]
+    >>> r = e_value(3.9, (1.8, 8.7))
+    >>> r.round(2).tolist()
+    [7.26, nan, nan, nan, nan, 7.26, 3.0, 3.9, 1.8]
+    >>> float(e_value(1.5, (0.9, 2.4))["ci"])
     1.0
     """
     measure = str(measure).upper()
     if measure not in ("RR", "OR", "HR"):
         raise CausalInputError(f"measure must be 'RR', 'OR' or 'HR', got {measure!r}")
     if not isinstance(rare_outcome, (bool, np.bool_)):
-        raise TypeError("rare_outcome is True or False (is the outcome rare, under about 15%?)")
+        raise CausalInputError("rare_outcome is True or False (is the outcome rare, under about 15%?)")
 
     def positive(x: Any, what: str) -> float:
+        if isinstance(x, (str, bytes)):
+            raise CausalInputError(
+                f"{what} must be a number, but it is the text {x!r}; convert with float() or pd.to_numeric first"
+            )
         try:
             value = float(x)
         except (TypeError, ValueError):
-            raise TypeError(f"{what} must be a number, got {x!r}") from None
+            raise CausalInputError(f"{what} must be a number (a risk, odds or hazard ratio), got {x!r}") from None
         if not math.isfinite(value) or value <= 0:
             raise CausalInputError(f"{what} must be a positive ratio (a risk, odds or hazard ratio), got {x!r}")
         return value
@@ -117,9 +132,8 @@ def e_value(
                 )
         rr_ci = _rr_scale(limit, measure, bool(rare_outcome))
         ci_value = 1.0 if crosses else _e(rr_ci)
-    return pd.Series(
-        {"point": point, "ci": ci_value, "rr_point": rr, "rr_ci": rr_ci, "measure": measure,
-         "rare_outcome": bool(rare_outcome)},
-        name="e_value",
-        dtype=object,
-    ).infer_objects()
+    result = make_result(point, math.nan, math.nan, math.nan, name="e_value", point=point, ci=ci_value,
+                         rr_point=rr, rr_ci=rr_ci)
+    result.attrs.update({"measure": measure, "rare_outcome": bool(rare_outcome),
+                         "meaning": "estimate = E-value of the point estimate; ci = E-value of the limit nearer the null"})
+    return result
