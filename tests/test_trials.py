@@ -368,7 +368,7 @@ def test_all_outcomes_missing_is_refused(small):
 
 
 def test_missing_arm_column_and_labels(small):
-    with pytest.raises(KeyError, match=r"no column 'group' \(the arm\)"):
+    with pytest.raises(TrialDataError, match=r"no column 'group' \(the arm\)"):
         trials.mean_difference(small, "y", "group", treatment="B", control="A")
     with pytest.raises(TrialDataError, match="same label"):
         trials.mean_difference(small, "y", "arm", treatment="A", control="A")
@@ -384,12 +384,12 @@ def test_rows_without_arm_are_refused(small):
 
 
 def test_non_numeric_outcome_is_refused(small):
-    with pytest.raises(TypeError, match="must be numeric"):
+    with pytest.raises(TrialDataError, match="must be numeric"):
         trials.mean_difference(small.assign(y=list("abcdef")), "y", "arm", treatment="B", control="A")
 
 
 def test_not_a_dataframe():
-    with pytest.raises(TypeError, match="pandas DataFrame"):
+    with pytest.raises(TrialDataError, match="pandas DataFrame"):
         trials.mean_difference([1, 2, 3], "y", "arm", treatment="B", control="A")
 
 
@@ -407,7 +407,7 @@ def test_power_and_binary_sample_size_reject_a_non_positive_ratio(call):
 
 def test_long_format_names_a_missing_keep_column():
     df = pd.DataFrame({"pid": [1, 2], "m2": [10, 12]})
-    with pytest.raises(KeyError, match=r"no column 'arm' \(the column to keep\)"):
+    with pytest.raises(TrialDataError, match=r"no column 'arm' \(the column to keep\)"):
         trials.long_format(df, {"m2": 2}, id="pid", keep=["arm"])
 
 
@@ -434,3 +434,25 @@ def test_mixed_model_refuses_a_fit_that_did_not_converge(btheb_long, monkeypatch
     with pytest.raises(trials.TrialDataError, match="did not converge .*converged=False"):
         trials.mixed_model(btheb_long, "bdi", "treatment", subject="patient_id", time="month",
                            covariates=["bdi_pre"], **BTHEB_ARMS)
+
+
+# ------------------------------------------------------------------ formulas, as everywhere in the course
+
+def test_ancova_takes_a_formula_for_covariates(btheb):
+    # R: b$t <- as.numeric(b$treatment == "BtheB");
+    # lm(bdi_8m ~ t + bdi_pre + factor(drug) + factor(length) + I(bdi_pre^2), data = b)
+    # -> t -3.0860830291 (SE 2.5036145724), 52 observations
+    r = trials.ancova(btheb, "bdi_8m", "treatment", "bdi_pre", covariates="drug + C(length) + I(bdi_pre**2)",
+                      **BTHEB_ARMS)
+    assert r["estimate"] == pytest.approx(-3.0860830291, abs=1e-9)
+    assert r["se"] == pytest.approx(2.5036145724, abs=1e-9)
+    assert r["n"] == 52 and r["n_missing"] == 48
+
+
+def test_trial_inputs_use_the_course_validation_kit(small):
+    from course_utils._validate import CourseInputError
+
+    with pytest.raises(CourseInputError, match="has no rows"):
+        trials.mean_difference(small.iloc[:0], "y", "arm", treatment="B", control="A")
+    with pytest.raises(TrialDataError, match="numbers stored as text"):
+        trials.mean_difference(small.assign(y=small["y"].astype(str)), "y", "arm", treatment="B", control="A")

@@ -10,19 +10,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-class TrialDataError(ValueError):
+from course_utils._validate import CourseInputError, require_frame
+
+class TrialDataError(CourseInputError):
     """The trial data cannot be analysed as asked (the message says why and what to do)."""
 
 
 # ------------------------------------------------------------------ input checks
 
 def _frame(data: Any) -> pd.DataFrame:
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(
-            f"trial data must be a pandas DataFrame with one row per randomised participant, "
-            f"got {type(data).__name__}"
-        )
-    return data
+    """A DataFrame with at least one row (the course's validation kit, with the trial's own error)."""
+    return require_frame(data, "the trial data (one row per randomised participant)", error=TrialDataError)
 
 
 def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
@@ -30,7 +28,7 @@ def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
         raise TypeError(f"{role} is a column name (a string), got {name!r}")
     if name not in data.columns:
         shown = ", ".join(repr(c) for c in data.columns[:20])
-        raise KeyError(
+        raise TrialDataError(
             f"no column {name!r} (the {role}) in the data; the columns are: {shown}. "
             f"Pass the name of the column that holds the {role}."
         )
@@ -79,12 +77,17 @@ def _numeric(series: pd.Series, name: str) -> np.ndarray:
     problem = f"column {name!r} must be numeric (or true/false) for this analysis, but it holds " \
         f"{series.dtype} values. Recode it to numbers first, or load the dataset with codes=True."
     if isinstance(series.dtype, pd.CategoricalDtype):
-        raise TypeError(problem)
+        raise TrialDataError(problem)
     if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
         if series.dtype == object and series.map(lambda v: v is None or isinstance(v, (int, float))).all():
             series = pd.to_numeric(series)  # e.g. a column of None only
+        elif pd.to_numeric(series.dropna().astype(str), errors="coerce").notna().all() and series.notna().any():
+            raise TrialDataError(
+                f"column {name!r} holds numbers stored as text (e.g. {series.dropna().iloc[0]!r}); convert with "
+                f"data[{name!r}] = pd.to_numeric(data[{name!r}]) first"
+            )
         else:
-            raise TypeError(problem)
+            raise TrialDataError(problem)
     return series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -135,3 +138,41 @@ def _design(
             parts.append(pd.Series(_numeric(series, name), index=series.index, name=name).to_frame())
     frame = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=data.index[rows])
     return frame, list(frame.columns)
+
+
+def _covariates(
+    data: pd.DataFrame, covariates: str | Sequence[str], rows: np.ndarray
+) -> tuple[pd.DataFrame, list[str]]:
+    """Covariate design columns from a formula's right-hand side (``"C(drug) + length"``) or a list of columns.
+
+    Rows with a missing value in a covariate the formula uses get NaN (the callers leave
+    them out and count them in ``n_missing``).
+    """
+    if not isinstance(covariates, str):
+        return _design(data, list(covariates), rows)
+    from statsmodels.formula._manager import FormulaManager
+
+    from course_utils._causal_common import _formula_columns, _formula_error
+
+    rhs = covariates.strip().lstrip("~").strip()
+    if not rhs:
+        return _design(data, [], rows)
+    columns = _formula_columns(rhs, data)
+    part = data.loc[rows, columns]
+    complete = part.notna().all(axis=1).to_numpy()
+    plain = pd.DataFrame(index=part.index[complete])
+    for name in columns:
+        series = part.loc[complete, name]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            plain[name] = series.cat.remove_unused_categories()
+        elif pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+            plain[name] = series.to_numpy(dtype=float)
+        else:
+            plain[name] = series.astype(object)
+    try:
+        matrix = FormulaManager().get_matrices(f"~ {rhs}", plain, pandas=True, eval_env={"np": np})
+    except Exception as exc:  # patsy/formulaic errors have no common base class
+        raise TrialDataError(str(_formula_error(exc, f"~ {rhs}", data))) from exc
+    matrix = pd.DataFrame(matrix).drop(columns=["Intercept"], errors="ignore")
+    full = matrix.reindex(part.index)
+    return full, list(full.columns)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from course_utils._trial_common import TrialDataError, _arm_masks, _column, _design, _frame, _labels, _numeric, _outcome
+from course_utils._trial_common import TrialDataError, _arm_masks, _column, _covariates, _frame, _labels, _numeric, _outcome
 from course_utils.results import critical_value, make_result, result_frame
 
 __all__ = ["carry_forward", "long_format", "mixed_model"]
@@ -115,7 +115,7 @@ def mixed_model(
     control: Any,
     subject: str,
     time: str,
-    covariates: Sequence[str] = (),
+    covariates: str | Sequence[str] = (),
     reml: bool = True,
 ) -> pd.DataFrame:
     """Linear mixed model with a random intercept per participant (statsmodels ``MixedLM``).
@@ -126,7 +126,9 @@ def mixed_model(
     Everitt & Hothorn's *Handbook*).  Every observed visit is used, including
     those of participants who later dropped out, so the treatment estimate is
     valid if dropout depends only on what was observed ("missing at random");
-    rows with a missing outcome are left out and counted.
+    rows with a missing outcome are left out and counted.  ``covariates``
+    is the right-hand side of a model formula (``"C(drug) + length"``) or a
+    list of column names.
 
     Returns
     -------
@@ -156,7 +158,7 @@ def mixed_model(
     rows = t | c
     groups = _column(long, subject, "participant id")
     times = _numeric(_column(long, time, "time"), time)
-    covs, cov_names = _design(long, list(covariates), rows)
+    covs, cov_names = _covariates(long, covariates, rows)
     frame = pd.DataFrame(
         {"const": 1.0, "treated": t[rows].astype(float), time: times[rows]}, index=long.index[rows]
     )

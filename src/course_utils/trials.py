@@ -66,7 +66,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from course_utils._trial_common import TrialDataError, _arm_masks, _column, _design, _frame, _labels, _numeric, _outcome
+from course_utils._trial_common import TrialDataError, _arm_masks, _column, _covariates, _frame, _labels, _numeric, _outcome
 from course_utils.balance import balance_table
 from course_utils.effect_sizes import cohens_d, effect_size, hedges_g
 from course_utils.planning import power, sample_size, sample_size_binary
@@ -233,7 +233,7 @@ def ancova(
     *,
     treatment: Any,
     control: Any,
-    covariates: Sequence[str] = (),
+    covariates: str | Sequence[str] = (),
 ) -> pd.Series:
     """Baseline-adjusted treatment effect: OLS of the outcome on arm and the baseline score.
 
@@ -244,7 +244,9 @@ def ancova(
     randomised trial (there is none to remove) but narrows the CI.
 
     Rows with a missing outcome, baseline or covariate are left out (count in
-    ``n_missing``).  Categorical covariates enter as indicator columns.
+    ``n_missing``).  ``covariates`` is the right-hand side of a model formula
+    (``"drug + C(length)"``, as everywhere in the course) or a list of column
+    names; categorical covariates enter as indicator columns.
 
     Returns
     -------
@@ -266,7 +268,7 @@ def ancova(
     y = _outcome(data, outcome, t, c, (treatment, control))
     base = _numeric(_column(data, baseline, "baseline"), baseline)
     rows = t | c
-    covs, cov_names = _design(data, list(covariates), rows)
+    covs, cov_names = _covariates(data, covariates, rows)
     frame = pd.DataFrame(
         {"const": 1.0, "treated": t[rows].astype(float), baseline: base[rows]},
         index=data.index[rows],
