@@ -10,14 +10,19 @@ import math
 import re
 import tokenize
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from course_utils._validate import CourseInputError, handle_missing, numeric_column, require_columns, require_frame
-from course_utils.results import critical_value, make_result
+from course_utils.results import critical_value, from_ratio_log_ci, make_result
+
+# make_result / from_ratio_log_ci with extra fields passed as a mapping (**fields): typed loosely on
+# purpose, because a mapping of numbers cannot be checked against their keyword-only text parameters
+_make: Callable[..., pd.Series] = make_result
+_ratio: Callable[..., pd.Series] = from_ratio_log_ci
 
 MEASURES = ("difference", "ratio", "odds ratio")
 _PS_EPS = 1e-8
@@ -49,7 +54,7 @@ def _no_missing(data: pd.DataFrame, columns: Sequence[str]) -> None:
     handle_missing(data, list(columns), False, "the data", error=CausalInputError)
 
 
-def _complete(data: pd.DataFrame, columns: Sequence[str], dropna: bool) -> tuple[pd.DataFrame, int]:
+def _complete(data: pd.DataFrame, columns: Sequence[str | None], dropna: bool) -> tuple[pd.DataFrame, int]:
     """The course's one missing-value policy on the columns an analysis uses.
 
     Raises (naming columns and counts) unless ``dropna=True``; then drops the
@@ -57,9 +62,9 @@ def _complete(data: pd.DataFrame, columns: Sequence[str], dropna: bool) -> tuple
     """
     if not isinstance(dropna, (bool, np.bool_)):
         raise CausalInputError(f"dropna is True or False, got {dropna!r}")
-    columns = list(dict.fromkeys(c for c in columns if c is not None))
-    _require_columns(data, columns)
-    kept, n_dropped = handle_missing(data, columns, bool(dropna), "the data", error=CausalInputError)
+    used = list(dict.fromkeys(c for c in columns if c is not None))
+    _require_columns(data, used)
+    kept, n_dropped = handle_missing(data, used, bool(dropna), "the data", error=CausalInputError)
     return kept, n_dropped
 
 
@@ -78,9 +83,9 @@ def _binary(data: pd.DataFrame, column: str, role: str, *, both_levels: bool = T
         values = series.astype(bool).to_numpy(dtype=float)
     elif pd.api.types.is_numeric_dtype(series) and not isinstance(series.dtype, pd.CategoricalDtype):
         values = series.to_numpy(dtype=float)
-        levels = set(np.unique(values).tolist())
-        if not levels <= {0.0, 1.0}:
-            shown = ", ".join(f"{v:g}" for v in sorted(levels)[:6])
+        found = set(np.unique(values).tolist())
+        if not found <= {0.0, 1.0}:
+            shown = ", ".join(f"{v:g}" for v in sorted(found)[:6])
             raise CausalInputError(
                 f"{role} {column!r} must be binary, coded 0/1 (or True/False); it has the values {shown}. "
                 f"Make an indicator first, e.g. data['{column}_high'] = (data['{column}'] >= cutoff)."
@@ -273,17 +278,24 @@ def _measure_for(kind: str, measure: str | None) -> str:
     return measure
 
 
-def _contrast(psi1: float, psi0: float, if1: np.ndarray | None, if0: np.ndarray | None, measure: str
-              ) -> tuple[float, np.ndarray | None]:
-    """Contrast of two means and its influence function (log scale for ratios)."""
+def _contrast_value(psi1: float, psi0: float, measure: str) -> float:
+    """Contrast of two means (log scale for ratios)."""
     if measure == "difference":
-        return psi1 - psi0, (None if if1 is None else if1 - if0)
+        return psi1 - psi0
     if psi1 <= 0 or psi0 <= 0 or (measure == "odds ratio" and (psi1 >= 1 or psi0 >= 1)):
         raise CausalInputError("the standardised risks are 0 or 1, so a ratio is undefined; use 'difference'")
     if measure == "ratio":
-        return math.log(psi1 / psi0), (None if if1 is None else if1 / psi1 - if0 / psi0)
-    value = math.log(psi1 / (1 - psi1)) - math.log(psi0 / (1 - psi0))
-    return value, (None if if1 is None else if1 / (psi1 * (1 - psi1)) - if0 / (psi0 * (1 - psi0)))
+        return math.log(psi1 / psi0)
+    return math.log(psi1 / (1 - psi1)) - math.log(psi0 / (1 - psi0))
+
+
+def _contrast_influence(psi1: float, psi0: float, if1: np.ndarray, if0: np.ndarray, measure: str) -> np.ndarray:
+    """Influence function of :func:`_contrast_value` from those of the two means (delta method)."""
+    if measure == "difference":
+        return np.asarray(if1 - if0)
+    if measure == "ratio":
+        return np.asarray(if1 / psi1 - if0 / psi0)
+    return np.asarray(if1 / (psi1 * (1 - psi1)) - if0 / (psi0 * (1 - psi0)))
 
 
 def _finish(value: float, se: float, measure: str, n: int, **extra: Any) -> pd.Series:

@@ -14,7 +14,8 @@ from course_utils._causal_common import (
     CausalInputError,
     _binary,
     _complete,
-    _contrast,
+    _contrast_influence,
+    _contrast_value,
     _expit,
     _design,
     _finish,
@@ -261,7 +262,7 @@ def standardized_effect(
     link = (lambda eta: eta) if kind == "linear" else (lambda eta: 1.0 / (1.0 + np.exp(-eta)))
     m1, m0 = link(X1 @ beta), link(X0 @ beta)
     psi1, psi0 = float(m1.mean()), float(m0.mean())
-    value, _ = _contrast(psi1, psi0, None, None, measure)
+    value = _contrast_value(psi1, psi0, measure)
     extra = {"mean_treated": psi1, "mean_untreated": psi0, "method": "standardisation (g-formula)",
              "ci_method": ci}
     n = len(frame)
@@ -278,8 +279,8 @@ def standardized_effect(
             d1, d0 = m1 * (1 - m1), m0 * (1 - m0)
         if_beta = (X * resid[:, None]) @ bread  # n_fit × k, influence of beta
         g1, g0 = (X1 * d1[:, None]).mean(axis=0), (X0 * d0[:, None]).mean(axis=0)
-        _, if_model = _contrast(psi1, psi0, if_beta @ g1, if_beta @ g0, measure)
-        _, if_target = _contrast(psi1, psi0, m1 - psi1, m0 - psi0, measure)
+        if_model = _contrast_influence(psi1, psi0, if_beta @ g1, if_beta @ g0, measure)
+        if_target = _contrast_influence(psi1, psi0, m1 - psi1, m0 - psi0, measure)
         if standardize_to is None:
             var = float(np.sum((if_model + if_target) ** 2)) / n_fit**2
         else:  # fitted and target samples treated as independent
@@ -309,7 +310,7 @@ def _bootstrap_gformula(X: np.ndarray, y: np.ndarray, X1: np.ndarray, X0: np.nda
         else:
             bb = _logistic_newton(X[idx], y[idx], beta)
             m1, m0 = 1 / (1 + np.exp(-X1[tidx] @ bb)), 1 / (1 + np.exp(-X0[tidx] @ bb))
-        out[b] = _contrast(float(m1.mean()), float(m0.mean()), None, None, measure)[0]
+        out[b] = _contrast_value(float(m1.mean()), float(m0.mean()), measure)
     return out
 
 

@@ -16,6 +16,8 @@ from course_utils._causal_common import (
     _complete,
     _require_columns,
     _require_frame,
+    _make,
+    _ratio,
     _weights_column,
 )
 from course_utils._validate import finite_numbers
@@ -198,7 +200,7 @@ def association_measures(
     else:
         se_rd = math.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
         rd_row = make_result(p1 - p0, se_rd, n=n, se_scale="difference", ci_method="Wald", **extra)
-    rows = {"risk difference": rd_row}
+    rows: dict[object, pd.Series] = {"risk difference": rd_row}
     shift = bool((arr == 0).any())
     if shift:
         warnings.warn(
@@ -357,10 +359,10 @@ def mantel_haenszel(
         p1, p0 = a / (a + b), c / (c + d)
         if measure == "risk ratio":
             crude = p1 / p0 if p0 > 0 else math.nan
-            result = from_ratio_log_ci(value, se, n=n, crude=crude, **tests, **common,
+            result = _ratio(value, se, n=n, crude=crude, **tests, **common,
                                        measure="risk ratio (Mantel–Haenszel)")
         else:
-            result = make_result(value, se, n=n, crude=p1 - p0, **tests, **common, se_scale="difference",
+            result = _make(value, se, n=n, crude=p1 - p0, **tests, **common, se_scale="difference",
                                  measure="risk difference (Mantel–Haenszel)")
         result.attrs["n_dropped"] = n_dropped
         return result
@@ -382,7 +384,7 @@ def mantel_haenszel(
     else:
         homog_chi2, homog_p = math.nan, math.nan
     crude = float(Table2x2(pooled, shift_zeros=False).oddsratio) if (pooled > 0).all() else math.nan
-    result = make_result(
+    result = _make(
         st.oddsratio_pooled,
         se=st.logodds_pooled_se,
         ci_low=low,
@@ -445,7 +447,7 @@ def stratum_odds_ratios(
     """
     labels, tables, n_dropped = _strata_tables(data, exposure, outcome, strata, weight, dropna)
     crit = critical_value()
-    rows = {}
+    rows: dict[object, pd.Series] = {}
     def whole(x: float) -> float | int:
         return int(x) if float(x).is_integer() else float(x)
 
@@ -458,10 +460,10 @@ def stratum_odds_ratios(
             t = table + 0.5 if corrected else table
             log_or = math.log(t[0, 0] * t[1, 1] / (t[0, 1] * t[1, 0]))
             se = math.sqrt((1.0 / t).sum())
-            row = make_result(math.exp(log_or), se, math.exp(log_or - crit * se), math.exp(log_or + crit * se),
+            row = _make(math.exp(log_or), se, math.exp(log_or - crit * se), math.exp(log_or + crit * se),
                               n=whole(table.sum()), se_scale="log", **counts, zero_cell_corrected=corrected)
         else:
-            row = make_result(math.nan, math.nan, math.nan, math.nan, n=whole(table.sum()), se_scale="log",
+            row = _make(math.nan, math.nan, math.nan, math.nan, n=whole(table.sum()), se_scale="log",
                               **counts, zero_cell_corrected=False)
         rows[label] = row
     names = [strata] if isinstance(strata, str) else list(strata)

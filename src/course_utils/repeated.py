@@ -190,7 +190,7 @@ def mixed_model(
             )
     names = ["const", "treated", time, *cov_names]
     crit = critical_value()
-    results = {}
+    results: dict[object, pd.Series] = {}
     for name in names:
         est, se = float(fit.fe_params[name]), float(fit.bse_fe[name])
         results[name] = make_result(est, se=se, ci_low=est - crit * se, ci_high=est + crit * se,

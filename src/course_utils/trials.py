@@ -142,7 +142,7 @@ def attrition(
             present[str(label)] = series.fillna(False).to_numpy(dtype=bool)
         else:
             present[str(label)] = series.notna().to_numpy()
-    columns = {}
+    columns: dict[tuple[object, str], list[int] | list[float]] = {}
     for label, mask in ((control, c), (treatment, t)):
         total = int(mask.sum())
         counts = [int((p & mask).sum()) for p in present.values()]
@@ -202,6 +202,7 @@ def mean_difference(
             )
     nt, nc = len(yt), len(yc)
     vt, vc = float(np.var(yt, ddof=1)), float(np.var(yc, ddof=1))
+    df: float
     if equal_var:
         df = nt + nc - 2
         pooled = ((nt - 1) * vt + (nc - 1) * vc) / df
@@ -339,7 +340,7 @@ def analysis_populations(
     """
     t, c = _arm_masks(data, arm, treatment, control)
     n_randomised = int(t.sum() + c.sum())
-    rows: dict[str, pd.Series] = {}
+    rows: dict[object, pd.Series] = {}
     rows["complete case"] = mean_difference(data, outcome, arm, treatment=treatment, control=control)
     if adherent is not None:
         flag = _column(data, adherent, "adherence flag")
@@ -444,7 +445,7 @@ def binary_outcome(
     from course_utils.causal import association_measures
 
     a, n_t, c, n_c, n_missing = _two_by_two(data, outcome, arm, treatment, control, event)
-    rows: dict[str, pd.Series] = {}
+    rows: dict[object, pd.Series] = {}
     for label, k, n in (("risk (treatment)", a, n_t), ("risk (control)", c, n_c)):
         p = k / n
         rows[label] = make_result(p, se=math.sqrt(p * (1 - p) / n), n=n, events=k)

@@ -477,7 +477,7 @@ def ipw_msm(
         w = w * _censoring_weights(frame, data, observed, str(censoring_formula), num_rhs, stabilized)
     fit = _msm_fit(msm_formula, frame[observed], w[observed], family, data)
     crit = critical_value()
-    rows = {}
+    rows: dict[object, pd.Series] = {}
     for term in fit.params.index:
         est, se = float(fit.params[term]), float(fit.bse[term])
         rows[term] = make_result(est, se, est - crit * se, est + crit * se, n=int(observed.sum()),
@@ -687,7 +687,7 @@ def positivity_check(
     a, ps = _propensity(data, treatment, ps_formula, strict=False)
     lo = max(ps[a == 1].min(), ps[a == 0].min())
     hi = min(ps[a == 1].max(), ps[a == 0].max())
-    rows = {}
+    rows: dict[object, pd.Series] = {}
     for name, mask in (("untreated", a == 0), ("treated", a == 1)):
         x = ps[mask]
         rows[name] = {
