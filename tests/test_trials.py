@@ -456,3 +456,11 @@ def test_trial_inputs_use_the_course_validation_kit(small):
         trials.mean_difference(small.iloc[:0], "y", "arm", treatment="B", control="A")
     with pytest.raises(TrialDataError, match="numbers stored as text"):
         trials.mean_difference(small.assign(y=small["y"].astype(str)), "y", "arm", treatment="B", control="A")
+
+
+def test_summary_statistics_refuse_numeric_strings():
+    # issue 14: numeric strings passed silently as effects and counts
+    with pytest.raises(TrialDataError, match="treatment mean must be a finite number, got '103'"):
+        trials.cohens_d("103", 5.5, 50, 100, 4.5, 50)
+    with pytest.raises(TrialDataError, match="group size"):
+        trials.hedges_g(103, 5.5, "50", 100, 4.5, 50)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from course_utils._trial_common import _arm_masks, _numeric
+from course_utils._trial_common import TrialDataError, _arm_masks, _numeric
 from course_utils.results import make_result
 
 __all__ = ["cohens_d", "hedges_g", "effect_size"]
@@ -21,11 +21,11 @@ __all__ = ["cohens_d", "hedges_g", "effect_size"]
 def _check_summary(mean: float, sd: float, n: int, which: str) -> None:
     for value, label in ((mean, "mean"), (sd, "SD")):
         if not isinstance(value, (int, float, np.number)) or not math.isfinite(float(value)):
-            raise ValueError(f"the {which} {label} must be a finite number, got {value!r}")
+            raise TrialDataError(f"the {which} {label} must be a finite number, got {value!r}")
     if sd <= 0:
-        raise ValueError(f"the {which} SD must be positive, got {sd!r}")
+        raise TrialDataError(f"the {which} SD must be positive, got {sd!r}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"the {which} group size must be a whole number of at least 2, got {n!r}")
+        raise TrialDataError(f"the {which} group size must be a whole number of at least 2, got {n!r}")
 
 
 def cohens_d(
@@ -37,6 +37,19 @@ def cohens_d(
     ``s_pooled = sqrt(((n_t - 1) sd_t**2 + (n_c - 1) sd_c**2) / (n_t + n_c - 2))``
     and ``V_d = (n_t + n_c) / (n_t n_c) + d**2 / (2 (n_t + n_c))``; CI ``d ± 1.96 sqrt(V_d)``
     (Borenstein et al. 2009, ch. 4).
+
+    Parameters
+    ----------
+    mean_t, sd_t, n_t : float, float, int
+        Mean, SD and size of the treatment group.
+    mean_c, sd_c, n_c : float, float, int
+        The same for the control group.
+
+    Returns
+    -------
+    pandas.Series
+        The result shape (``estimate``, ``se``, 95% ``ci_low``/``ci_high``, ``n``) plus
+        ``s_pooled`` and ``variance``.
 
     Examples
     --------
@@ -63,6 +76,19 @@ def hedges_g(
 
     ``g = J d`` with ``J = 1 - 3 / (4 df - 1)``, ``df = n_t + n_c - 2``;
     ``V_g = J**2 V_d`` (Borenstein et al. 2009, ch. 4; Hedges & Olkin 1985).
+
+    Parameters
+    ----------
+    mean_t, sd_t, n_t : float, float, int
+        Mean, SD and size of the treatment group.
+    mean_c, sd_c, n_c : float, float, int
+        The same for the control group.
+
+    Returns
+    -------
+    pandas.Series
+        The result shape (``estimate``, ``se``, 95% ``ci_low``/``ci_high``, ``n``) plus
+        ``d``, ``J`` and ``variance``.
 
     Examples
     --------
@@ -91,6 +117,24 @@ def effect_size(
     """Standardised mean difference (``"hedges_g"`` or ``"cohens_d"``) from individual rows.
 
     Missing outcomes are left out (``n_missing`` says how many).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per randomised participant.
+    outcome : str
+        Numeric outcome column (missing = not observed).
+    arm : str
+        Column holding the arm label.
+    treatment, control : label
+        The two arms to compare (differences are treatment minus control).
+    kind : {"hedges_g", "cohens_d"}
+        Which standardised difference.
+
+    Returns
+    -------
+    pandas.Series
+        As :func:`hedges_g` or :func:`cohens_d`, plus ``n_missing``.
 
     Examples
     --------

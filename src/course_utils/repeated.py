@@ -28,6 +28,13 @@ def carry_forward(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     estimate either way and makes the CI too narrow.  It is shown in the course
     as a common but flawed way to "get" an ITT analysis.
 
+    Parameters
+    ----------
+    data : DataFrame
+        One row per participant.
+    columns : sequence of str
+        Visit columns in time order, baseline first.
+
     Returns
     -------
     pandas.DataFrame
@@ -80,6 +87,12 @@ def long_format(
     Rows whose value is missing are kept (with NaN) so that the count of
     missed visits stays visible; models drop them and say how many.
 
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id``, the ``keep`` columns, ``time_name`` and ``value_name``;
+        one row per participant and visit, sorted by participant then time.
+
     Examples
     --------
     >>> import pandas as pd
@@ -129,6 +142,25 @@ def mixed_model(
     rows with a missing outcome are left out and counted.  ``covariates``
     is the right-hand side of a model formula (``"C(drug) + length"``) or a
     list of column names.
+
+    Parameters
+    ----------
+    long : DataFrame
+        One row per participant and visit (see :func:`long_format`).
+    outcome : str
+        The repeated measurement.
+    arm : str
+        Column holding the arm label.
+    treatment, control : label
+        The two arms.
+    subject : str
+        Participant identifier.
+    time : str
+        Numeric time of each visit.
+    covariates : str or sequence of str
+        A formula's right-hand side (``"C(drug) + length"``) or column names.
+    reml : bool, default True
+        REML (True) or maximum likelihood.
 
     Returns
     -------

@@ -171,6 +171,19 @@ def mean_difference(
     interval (``equal_var=False``, the default) or the pooled-variance t
     interval.
 
+    Parameters
+    ----------
+    data : DataFrame
+        One row per randomised participant.
+    outcome : str
+        Numeric outcome column (missing = not observed).
+    arm : str
+        Column holding the arm label.
+    treatment, control : label
+        The two arms to compare (differences are treatment minus control).
+    equal_var : bool, default False
+        Pooled-variance t interval instead of Welch's.
+
     Returns
     -------
     pandas.Series
@@ -249,6 +262,21 @@ def ancova(
     (``"drug + C(length)"``, as everywhere in the course) or a list of column
     names; categorical covariates enter as indicator columns.
 
+    Parameters
+    ----------
+    data : DataFrame
+        One row per randomised participant.
+    outcome : str
+        Numeric outcome column (missing = not observed).
+    arm : str
+        Column holding the arm label.
+    treatment, control : label
+        The two arms to compare (differences are treatment minus control).
+    baseline : str
+        The baseline measurement of the outcome.
+    covariates : str or sequence of str
+        More baseline covariates: a formula's right-hand side (``"drug + C(length)"``) or column names.
+
     Returns
     -------
     pandas.Series
@@ -321,6 +349,21 @@ def analysis_populations(
       example ``{"ITT, baseline carried forward": "followup_bocf"}``).  An
       intention-to-treat analysis with missing outcomes *always* rests on an
       assumption about them; the label should say which.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per randomised participant.
+    outcome : str
+        Numeric outcome column (missing = not observed).
+    arm : str
+        Column holding the arm label.
+    treatment, control : label
+        The two arms to compare (differences are treatment minus control).
+    adherent : str, optional
+        True/false column: who stuck to their allocation (adds the per-protocol row).
+    imputed : mapping of label -> column, optional
+        Outcome columns with missing values filled in, one row each.
 
     Returns
     -------

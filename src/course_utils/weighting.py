@@ -667,6 +667,17 @@ def positivity_check(
     Unlike :func:`propensity_scores` this never raises on scores of 0 or 1: it
     reports them, so you can see the problem.
 
+    Parameters
+    ----------
+    data : DataFrame
+        One row per person.
+    treatment : str
+        0/1 column.
+    ps_formula : str
+        Covariates of the propensity model.
+    bounds : (float, float), default (0.05, 0.95)
+        Scores outside these count in ``n_below`` / ``n_above``.
+
     Returns
     -------
     pandas.DataFrame
