@@ -37,9 +37,13 @@ Conventions
 * Exposures/treatments and binary outcomes are coded **0/1** (or True/False).
   A labelled column (``"uses"``/``"not"``) is rejected with a message showing how
   to make the indicator, so the comparison is always explicit.
-* Missing values in any column a function uses are an error, never dropped
-  silently: decide how to handle them (for example a complete-case analysis
-  with ``data.dropna(subset=[...])``) and pass the result.
+* Missing values follow the course's one policy (:mod:`course_utils._validate`):
+  a missing value in any column a function uses is an error that names the
+  columns and counts; ``dropna=True`` analyses the complete cases, warns how
+  many rows were left out and records it in ``result.attrs["n_dropped"]``.
+  For IP weighting, ``censoring_formula=`` weights for missing outcomes instead.
+* Text is never read as numbers: a 0/1 column stored as ``"0"``/``"1"``, or a
+  count given as ``"10"``, is refused with a message saying how to convert it.
 * Formulas are statsmodels/patsy formulas (``"y ~ a + C(group) + I(age**2)"``),
   evaluated on the data only (plus ``np`` for numpy functions).
 

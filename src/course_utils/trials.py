@@ -11,7 +11,8 @@ result Series (see :mod:`course_utils.results`): ``estimate``, ``se``,
 What is here, and the lesson it serves (lesson 08):
 
 * :func:`balance_table` -- baseline characteristics by arm with standardised
-  differences (what randomisation balances);
+  differences (what randomisation balances); the same table as lesson 06's
+  (:mod:`course_utils.balance`);
 * :func:`attrition` -- CONSORT-style counts of who was randomised and who was
   assessed at each visit;
 * :func:`mean_difference`, :func:`ancova` -- the unadjusted and the
@@ -28,6 +29,16 @@ What is here, and the lesson it serves (lesson 08):
   mean differences with confidence intervals;
 * :func:`sample_size`, :func:`power`, :func:`sample_size_binary` -- how many
   people a trial needs (statsmodels' power tools).
+
+Missing values
+--------------
+Outcome analyses here are, by definition, analyses of the people with an
+observed outcome (a *complete-case* analysis; :func:`analysis_populations`
+sets it beside the alternatives): a missing outcome is left out and counted in
+``n_missing``, never silently.  A missing arm label is an error.  The baseline
+:func:`balance_table` follows the course's one policy (missing values raise
+unless ``dropna=True``).  Covariates are given as a formula's right-hand side
+(``"drug + C(length)"``), as in :mod:`course_utils.causal`.
 
 Formulas and sources
 --------------------
