@@ -464,3 +464,13 @@ def test_summary_statistics_refuse_numeric_strings():
         trials.cohens_d("103", 5.5, 50, 100, 4.5, 50)
     with pytest.raises(TrialDataError, match="group size"):
         trials.hedges_g(103, 5.5, "50", 100, 4.5, 50)
+
+
+def test_mixed_model_formula_covariates_give_the_published_table(btheb_long):
+    # the same model as Vehkalahti & Everitt 2019, Table 9.9 (REML), covariates written as a formula
+    fit = trials.mixed_model(btheb_long, "bdi", "treatment", subject="patient_id", time="month",
+                             covariates="bdi_pre + drug + C(length)", **BTHEB_ARMS)
+    assert fit.loc["treated", "estimate"] == pytest.approx(-2.3590, abs=1e-3)
+    assert fit.loc["treated", "se"] == pytest.approx(1.7084, abs=3e-3)
+    assert fit.loc["bdi_pre", "estimate"] == pytest.approx(0.6389, abs=1e-3)
+    assert fit.attrs["n_obs"] == 280
