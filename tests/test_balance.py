@@ -76,12 +76,22 @@ def test_same_true_false_covariate_same_number_in_both_lessons():
     assert causal.balance_table is trials.balance_table is cu.balance_table
 
 
+def test_weights_follow_the_rows_that_are_kept():
+    df = pd.DataFrame({"a": [1, 1, 0, 0, 1, 0], "x": [1.0, np.nan, 2.0, 3.0, 5.0, 4.0]})
+    w = np.array([1.0, 100.0, 1.0, 1.0, 3.0, 2.0])
+    with pytest.warns(UserWarning):
+        tab = causal.balance_table(df, "a", "x", w, dropna=True)
+    assert tab.loc["x", "mean_treatment_weighted"] == pytest.approx((1 * 1 + 5 * 3) / 4)
+    assert tab.loc["x", "mean_control_weighted"] == pytest.approx((2 + 3 + 4 * 2) / 4)
+
+
 def test_missing_values_raise_then_drop_with_count():
     df = pd.DataFrame({"a": [1, 1, 0, 0, 1], "x": [1.0, 2.0, np.nan, 3.0, 5.0]})
-    with pytest.raises(CausalInputError, match=r"1 of 5 rows have missing values .*'x': 1.*dropna=True"):
+    with pytest.raises(CausalInputError, match=r"missing values in 'x' \(1 row\); pass dropna=True"):
         causal.balance_table(df, "a", "x")
-    with pytest.warns(UserWarning, match="1 of 5 rows"):
+    with pytest.warns(UserWarning, match="left out 1 of 5 rows") as record:
         tab = causal.balance_table(df, "a", "x", dropna=True)
+    assert record[0].filename == __file__  # the warning points at the caller's line, not the library
     assert tab.attrs["n_dropped"] == 1 and tab.loc["x", "n_control"] == 1
 
 

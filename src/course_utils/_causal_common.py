@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
+import sys
 import tokenize
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -64,8 +66,23 @@ def _complete(data: pd.DataFrame, columns: Sequence[str | None], dropna: bool) -
         raise CausalInputError(f"dropna is True or False, got {dropna!r}")
     used = list(dict.fromkeys(c for c in columns if c is not None))
     _require_columns(data, used)
-    kept, n_dropped = handle_missing(data, used, bool(dropna), "the data", error=CausalInputError)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kept, n_dropped = handle_missing(data, used, bool(dropna), "the data", error=CausalInputError)
+    for w in caught:
+        _warn_outside(str(w.message), w.category)
     return kept, n_dropped
+
+
+def _warn_outside(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn at the first caller outside course_utils (the learner's line, not a library file)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(1)
+    level = 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def _record(result: pd.Series, n_dropped: int) -> pd.Series:

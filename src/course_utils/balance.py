@@ -22,13 +22,12 @@ doi:10.1002/sim.6607 (weighted versions).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from course_utils._causal_common import CausalInputError, _binary, _require_columns, _require_frame
+from course_utils._causal_common import CausalInputError, _binary, _complete, _require_columns, _require_frame
 
 __all__ = ["balance_table"]
 
@@ -193,21 +192,10 @@ def balance_table(
             )
     if treatment is not None and control is not None:
         _groups(data, group, treatment, control)  # a missing arm label is an error, never a dropped row
-    used = list(dict.fromkeys([group, *covariates]))
-    missing = data[used].isna()
-    n_dropped = int(missing.any(axis=1).sum())
-    if n_dropped and not dropna:
-        counts = ", ".join(f"{c!r}: {int(k)}" for c, k in missing.sum().items() if k)
-        raise CausalInputError(
-            f"{n_dropped} of {len(data)} rows have missing values in the columns used ({counts}); "
-            "pass dropna=True to analyse complete cases (the number dropped is reported)"
-        )
-    if n_dropped:
-        keep = ~missing.any(axis=1).to_numpy()
-        warnings.warn(f"balance_table: {n_dropped} of {len(data)} rows with missing values were dropped",
-                      UserWarning, stacklevel=2)
-        data = data[keep]
-        w_all = None if w_all is None else w_all[keep]
+    complete = ~data[list(dict.fromkeys([group, *covariates]))].isna().any(axis=1).to_numpy()
+    data, n_dropped = _complete(data, [group, *covariates], dropna)
+    if n_dropped and w_all is not None:
+        w_all = w_all[complete]
     if data.empty:
         raise CausalInputError("the data have no rows to compare")
     t, c, t_label, c_label = _groups(data, group, treatment, control)
