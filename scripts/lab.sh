@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
 # Set everything up and open the course in JupyterLab.
-#   bash scripts/lab.sh                 # opens a browser tab
-#   bash scripts/lab.sh --no-browser    # extra arguments go to `jupyter lab`
+#   bash scripts/lab.sh                 # opens a browser tab (on a desktop)
+#   bash scripts/lab.sh --no-browser    # on a server: print the URL instead of opening a browser
+#   bash scripts/lab.sh --port 9999     # other arguments go to `jupyter lab`
+# On a machine without a display (a server, a container, SSH) --no-browser is the default.
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-echo "== opening JupyterLab at notebooks/00_orientation.ipynb (Ctrl-C twice to stop)"
 extra=()
 if [ "$(id -u)" = "0" ]; then
   extra+=(--allow-root)  # containers and CI machines run as root; Jupyter refuses that without this flag
 fi
-exec "$ROOT/.venv/bin/jupyter" lab --ip=127.0.0.1 --notebook-dir="$ROOT" "${extra[@]}" "$@" "notebooks/00_orientation.ipynb"
+if [ "$(uname -s)" = "Linux" ] && [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  case " $* " in *" --no-browser "*) ;; *) extra+=(--no-browser) ;; esac
+fi
+port=8888
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[$i]}" in
+    --port=*) port="${args[$i]#--port=}" ;;
+    --port) port="${args[$((i + 1))]:-8888}" ;;
+  esac
+done
+echo "== JupyterLab will serve http://127.0.0.1:${port}/lab (or the next free port); the full URL"
+echo "   with its access token is printed below. Open it in a browser. Ctrl-C twice stops it."
+exec "$ROOT/.venv/bin/jupyter" lab --ip=127.0.0.1 --port="$port" --notebook-dir="$ROOT" "${extra[@]}" "$@" \
+  "notebooks/00_orientation.ipynb"

@@ -42,6 +42,12 @@ echo "== syncing .venv from uv.lock"
 "$UV" sync --locked --python "$PYTHON" --quiet
 
 # 3. The python3 kernel, inside .venv, pointing at .venv's interpreter.
-"$ROOT/.venv/bin/python" -m ipykernel install --sys-prefix --name python3 \
-  --display-name "Python 3 (kratom-evidence course)" >/dev/null
+#    Skipped when it is already there and right, so running set-up again (e.g. scripts/course.sh while
+#    notebooks execute) never rewrites a kernel spec another process may be reading.
+KERNEL_JSON="$ROOT/.venv/share/jupyter/kernels/python3/kernel.json"
+if ! grep -qF "\"$ROOT/.venv/bin/python\"" "$KERNEL_JSON" 2>/dev/null \
+   || ! grep -qF '"Python 3 (kratom-evidence course)"' "$KERNEL_JSON" 2>/dev/null; then
+  "$ROOT/.venv/bin/python" -m ipykernel install --sys-prefix --name python3 \
+    --display-name "Python 3 (kratom-evidence course)" >/dev/null
+fi
 export PATH="$ROOT/.venv/bin:$PATH"

@@ -210,6 +210,7 @@ def test_verify_passes_on_the_shipped_files():
     assert cu.verify()["ok"].all()
 
 
+@pytest.mark.timing
 def test_loads_are_fast_in_a_warm_process():
     for name in cu.list_datasets().index:
         cu.load(name)  # warm: imports done, hashes checked once

@@ -50,10 +50,10 @@ def test_curve_tracks_formula():
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        ({"reliability_x": 0}, ValueError, "reliability_x must be above 0 and at most 1"),
-        ({"reliability_y": 1.2}, ValueError, "reliability_y must be above 0 and at most 1"),
-        ({"correlation": 1.0}, ValueError, "correlation must be strictly between -1 and 1"),
-        ({"correlation": "high"}, TypeError, "correlation is a number between -1 and 1"),
+        ({"reliability_x": 0}, ValueError, "reliability_x must be in \\(0, 1\\]"),
+        ({"reliability_y": 1.2}, ValueError, "reliability_y must be in \\(0, 1\\]"),
+        ({"correlation": 1.0}, ValueError, "correlation must be in \\(-1, 1\\)"),
+        ({"correlation": "high"}, TypeError, "correlation is a number strictly between -1 and 1"),
         ({"n": 2}, ValueError, "a whole number of at least 3"),
     ],
 )
@@ -63,7 +63,7 @@ def test_bad_arguments(kwargs, error, message):
 
 
 def test_bad_curve_arguments():
-    with pytest.raises(ValueError, match="each reliability must be above 0"):
+    with pytest.raises(ValueError, match="each reliability must be in \\(0, 1\\]"):
         attenuation_curve((1.0, -0.2))
     with pytest.raises(ValueError, match="replications must be a whole number of at least 1"):
         attenuation_curve(replications=0)

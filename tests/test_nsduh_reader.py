@@ -119,8 +119,8 @@ def test_round_trip_of_the_synthetic_survey_in_puf_layout(tmp_path, cache, year)
         assert back[column].astype(str).tolist() == synth[column].astype(str).tolist(), column
     assert np.allclose(back["ANALWT2_C"], synth["ANALWT2_C"])
     # the same survey analysis runs on both
-    est_back = SurveyDesign(back, "ANALWT2_C", "VESTR_C", "VEREP").proportion("kratom_py")
-    est_synth = SurveyDesign(synth, "ANALWT2_C", "VESTR_C", "VEREP").proportion("kratom_py")
+    est_back = SurveyDesign(back, "ANALWT2_C", "VESTR_C", "VEREP", nest=True).proportion("kratom_py")
+    est_synth = SurveyDesign(synth, "ANALWT2_C", "VESTR_C", "VEREP", nest=True).proportion("kratom_py")
     assert est_back["estimate"] == pytest.approx(est_synth["estimate"], rel=1e-12)
     assert est_back["se"] == pytest.approx(est_synth["se"], rel=1e-9)
 
@@ -135,13 +135,14 @@ def test_design_columns_per_era():
 
 
 # ---------------------------------------------------------------- cache
+@pytest.mark.timing
 def test_second_load_is_served_from_cache(tmp_path, cache, monkeypatch):
     big = pd.concat([puf_rows(2022)] * 2_000, ignore_index=True)  # 16,000 rows
     big["QUESTID2"] = np.arange(len(big))
     path = write_tab(big, tmp_path / "puf.txt")
     first = read_puf(path, 2022, KRATOM, cache_dir=cache)
     assert first.attrs["from_cache"] is False
-    assert len(list(cache.glob("*.pkl"))) == 1
+    assert len(list(cache.glob("*.npz"))) == 1
 
     def no_reading(*args, **kwargs):
         raise AssertionError("the file was read again instead of the cache")
@@ -159,7 +160,7 @@ def test_cache_key_follows_arguments_and_file(tmp_path, cache):
     path = write_tab(puf_rows(2022), tmp_path / "puf.txt")
     read_puf(path, 2022, KRATOM, cache_dir=cache)
     read_puf(path, 2022, {"kratom_py": "KRATOM_FIXTURE_PY", "kratom_ever": "KRATOM_FIXTURE_EVER"}, cache_dir=cache)
-    assert len(list(cache.glob("*.pkl"))) == 2
+    assert len(list(cache.glob("*.npz"))) == 2
     changed = puf_rows(2022)
     changed.loc[1, "AMDEYR"] = 2
     write_tab(changed, path)
@@ -173,7 +174,7 @@ def test_cache_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "envcache"))
     path = write_tab(puf_rows(2019), tmp_path / "puf.txt")
     read_puf(path, 2019, KRATOM)
-    assert len(list((tmp_path / "envcache").glob("nsduh_2019_*.pkl"))) == 1
+    assert len(list((tmp_path / "envcache").glob("nsduh_2019_*.npz"))) == 1
 
 
 # ---------------------------------------------------------------- kratom item names
@@ -276,8 +277,78 @@ def test_negative_weight_is_refused(tmp_path, cache):
     rows = puf_rows(2022)
     rows.loc[0, "ANALWT2_C"] = -5
     path = write_tab(rows, tmp_path / "puf.txt")
-    with pytest.raises(NsduhReadError, match="the weight column ANALWT2_C has missing or negative values"):
+    with pytest.raises(NsduhReadError, match=r"the weight column ANALWT2_C has 1 blank or negative value\(s\)"):
         read_puf(path, 2022, KRATOM, cache_dir=cache)
+
+
+# ---------------------------------------------------------------- issue 14: design columns are not masked
+@pytest.mark.parametrize("year", [2019, 2022])
+def test_weights_equal_to_special_codes_are_weights(tmp_path, cache, year):
+    """A weight of 85, 94, 97, 98 or 99 (or 985...) is a real weight: the old reader made it missing and stopped."""
+    rows = puf_rows(year)
+    weight = ERA_NAMES[year]["weight"]
+    rows[weight] = [85.0, 99.0, 94.0, 97.0, 98.0, 89.0, 985.0, 999.0]
+    path = write_tab(rows, tmp_path / "puf.txt")
+    df = read_puf(path, year, KRATOM, cache_dir=cache)
+    assert df["ANALWT2_C"].tolist() == [85.0, 99.0, 94.0, 97.0, 98.0, 89.0, 985.0, 999.0]
+    # the items of the same rows still read their special codes as missing
+    assert df["KSSLR6MON"].isna().tolist() == EXPECTED["KSSLR6MON"].isna().tolist()
+
+
+def test_stratum_and_psu_codes_are_not_masked(tmp_path, cache):
+    rows = puf_rows(2022)
+    rows["VESTR_C"] = [85, 85, 85, 85, 99, 99, 99, 99]  # stratum codes that look like special codes
+    path = write_tab(rows, tmp_path / "puf.txt")
+    df = read_puf(path, 2022, KRATOM, cache_dir=cache)
+    assert df["VESTR_C"].tolist() == [85, 85, 85, 85, 99, 99, 99, 99]
+    rows.loc[3, "VEREP"] = np.nan
+    with pytest.raises(NsduhReadError, match=r"the design column VEREP \(VEREP\) has 1 blank value"):
+        read_puf(write_tab(rows, tmp_path / "puf2.txt"), 2022, KRATOM, cache_dir=cache)
+
+
+# ---------------------------------------------------------------- issue 14: the cache cannot run code
+def test_cache_is_plain_arrays_not_pickle(tmp_path, cache):
+    path = write_tab(puf_rows(2022), tmp_path / "puf.txt")
+    first = read_puf(path, 2022, KRATOM, cache_dir=cache)
+    (cached,) = cache.glob("*.npz")
+    with np.load(cached, allow_pickle=False) as archive:  # would raise if any member needed pickle
+        assert all(archive[k].dtype != object for k in archive.files)
+    second = read_puf(path, 2022, KRATOM, cache_dir=cache)
+    assert second.attrs["from_cache"] is True
+    pd.testing.assert_frame_equal(first, second)
+    assert second.attrs["source_columns"] == first.attrs["source_columns"]
+    assert not list(cache.glob("*.pkl"))
+
+
+def test_a_planted_pickle_is_never_loaded(tmp_path, cache):
+    """A pickle put where the cache is (e.g. by someone else) must not run: it is ignored and rebuilt."""
+    import pickle
+
+    path = write_tab(puf_rows(2022), tmp_path / "puf.txt")
+    read_puf(path, 2022, KRATOM, cache_dir=cache)
+    (cached,) = cache.glob("*.npz")
+    marker = tmp_path / "code_ran"
+
+    class Exploit:
+        def __reduce__(self):
+            return (marker.write_text, ("pwned",))
+
+    cached.write_bytes(pickle.dumps(Exploit()))
+    again = read_puf(path, 2022, KRATOM, cache_dir=cache)
+    assert not marker.exists()
+    assert again.attrs["from_cache"] is False  # rebuilt from the file
+    pd.testing.assert_frame_equal(again, EXPECTED)
+    assert read_puf(path, 2022, KRATOM, cache_dir=cache).attrs["from_cache"] is True
+
+
+def test_corrupted_cache_is_rebuilt(tmp_path, cache):
+    path = write_tab(puf_rows(2022), tmp_path / "puf.txt")
+    read_puf(path, 2022, KRATOM, cache_dir=cache)
+    (cached,) = cache.glob("*.npz")
+    cached.write_bytes(cached.read_bytes()[:100])
+    again = read_puf(path, 2022, KRATOM, cache_dir=cache)
+    assert again.attrs["from_cache"] is False
+    pd.testing.assert_frame_equal(again, EXPECTED)
 
 
 # ---------------------------------------------------------------- other formats

@@ -87,7 +87,7 @@ def test_convenience_sample_rejects_bad_codes():
         convenience_sample(pd.DataFrame({"kratom_py": [0, 1]}))
     with pytest.raises(ValueError, match="nobody in the population used kratom"):
         convenience_sample(pd.DataFrame({"kratom_py": [0, 0]}), weight=None)
-    with pytest.raises(ValueError, match="selection must be between 0"):
+    with pytest.raises(ValueError, match="selection must be in \\[0, 3\\]"):
         convenience_sample(pd.DataFrame({"kratom_py": [0, 1]}), weight=None, selection=-1)
 
 

@@ -120,10 +120,10 @@ def test_nonadherence_dilutes_itt_and_biases_per_protocol():
     ({"n_per_arm": 1, "effect": -3}, ValueError, "n_per_arm must be at least 2"),
     ({"n_per_arm": 10.5, "effect": -3}, TypeError, "whole number"),
     ({"n_per_arm": 10, "effect": "big"}, TypeError, "effect is the true difference"),
-    ({"n_per_arm": 10, "effect": -3, "dropout": 1.2}, ValueError, r"dropout must be a proportion in \[0, 1\)"),
+    ({"n_per_arm": 10, "effect": -3, "dropout": 1.2}, ValueError, r"dropout must be in \[0, 1\) \(a proportion"),
     ({"n_per_arm": 10, "effect": -3, "dropout": 0.2, "mechanism": "MNAR"}, ValueError,
      "mechanism must be 'random' or 'informative'"),
-    ({"n_per_arm": 10, "effect": -3, "nonadherence": -0.1}, ValueError, "nonadherence must be a proportion"),
+    ({"n_per_arm": 10, "effect": -3, "nonadherence": -0.1}, ValueError, "nonadherence must be in \\[0, 1\\) \\(a proportion"),
 ])
 def test_trial_bad_input(kwargs, error, match):
     with pytest.raises(error, match=match):

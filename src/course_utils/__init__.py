@@ -9,6 +9,7 @@ from course_utils.datasets import cite, describe, list_datasets, load, verify
 from course_utils.results import make_result, result_frame
 from course_utils.survey import SurveyDesign
 from course_utils.nsduh import read_puf
+from course_utils.citations import fact, facts, reference, references
 from course_utils.evidence import assess_certainty, evidence_profile, plain_language, profile_from_table
 from course_utils.metaanalysis import (
     funnel_asymmetry_test,
@@ -54,6 +55,10 @@ __all__ = [
     "list_datasets",
     "load",
     "verify",
+    "fact",
+    "facts",
+    "reference",
+    "references",
     "make_result",
     "result_frame",
     "SurveyDesign",

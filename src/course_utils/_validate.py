@@ -42,6 +42,8 @@ __all__ = [
     "finite_numbers",
     "nonnegative",
     "handle_missing",
+    "bounded_number",
+    "expit",
 ]
 
 
@@ -375,3 +377,95 @@ def handle_missing(
         stacklevel=3,
     )
     return kept, n_dropped
+
+
+def bounded_number(
+    value: object,
+    name: str,
+    low: float,
+    high: float,
+    *,
+    meaning: str,
+    include_low: bool = True,
+    include_high: bool = True,
+    hint: str = "",
+) -> float:
+    """One number in a stated range (a simulation setting, a share, an effect size).
+
+    Text is refused even when it reads as a number (``"0.5"``), as are True/False,
+    NaN and infinity: a setting passed as text is almost always a mistake.
+
+    Parameters
+    ----------
+    value : object
+        What the caller was given.
+    name : str
+        The parameter's name.
+    low, high : float
+        The allowed range.
+    meaning : str
+        What the number is, completing "NAME is ..." (``"a proportion between 0 and 1"``).
+    include_low, include_high : bool
+        Whether the range's ends are allowed.
+    hint : str
+        Added to the out-of-range message (e.g. how to convert an odds ratio).
+
+    Returns
+    -------
+    float
+        The value.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    CourseInputError
+        If it is outside the range.
+
+    Examples
+    --------
+    >>> bounded_number(0.2, "share", 0, 1, meaning="a proportion between 0 and 1")
+    0.2
+    >>> bounded_number("0.2", "share", 0, 1, meaning="a proportion between 0 and 1")
+    Traceback (most recent call last):
+    ...
+    TypeError: share is a proportion between 0 and 1, got '0.2' (text: pass the number itself, e.g. 0.2)
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
+        extra = ""
+        if isinstance(value, str):
+            try:
+                extra = f" (text: pass the number itself, e.g. {float(value)!r})"
+            except ValueError:
+                extra = " (text, not a number)"
+        raise TypeError(f"{name} is {meaning}, got {value!r}{extra}")
+    number = float(value)
+    below = number < low if include_low else number <= low
+    above = number > high if include_high else number >= high
+    if not np.isfinite(number) or below or above:
+        left, right = ("[" if include_low else "("), ("]" if include_high else ")")
+        raise CourseInputError(
+            f"{name} must be in {left}{low:g}, {high:g}{right} ({meaning}), got {value!r}" + (f"; {hint}" if hint else "")
+        )
+    return number
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-x))``, elementwise.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Log-odds.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities.
+
+    Examples
+    --------
+    >>> expit(np.array([0.0])).tolist()
+    [0.5]
+    """
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))

@@ -76,6 +76,16 @@ def data_dir() -> Path:
     ``datasets/`` folder of a source checkout (editable install, notebooks,
     tests); the copy bundled inside an installed wheel (``course_utils/_data``).
     The working directory plays no part.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (inside the installed package, or ``datasets/`` of a checkout).
+
+    Examples
+    --------
+    >>> (data_dir() / "datapackage.json").is_file()
+    True
     """
     candidates = []
     if os.environ.get(ENV_VAR):
@@ -436,6 +446,11 @@ def describe(name: str) -> pd.DataFrame:
         Indexed by ``column`` with ``type``, ``description``, ``unit``,
         ``categories`` ("code = label; ...") and ``missing`` (codes read as NA).
 
+    Parameters
+    ----------
+    name : str
+        A dataset name from :func:`list_datasets`.
+
     Examples
     --------
     >>> describe("nhefs").loc["wt82_71", "unit"]
@@ -464,6 +479,16 @@ def describe(name: str) -> pd.DataFrame:
 
 def cite(name: str) -> str:
     """How to cite a dataset: the original study, the source, and the terms.
+
+    Parameters
+    ----------
+    name : str
+        A dataset name from :func:`list_datasets`.
+
+    Returns
+    -------
+    str
+        The citation text: original study, source, licence.
 
     Examples
     --------
@@ -499,6 +524,12 @@ def verify(*, raise_on_error: bool = True) -> pd.DataFrame:
     DataIntegrityError
         When ``raise_on_error`` and a file is missing or altered; the message
         names each file with its expected and actual hash.
+
+    Parameters
+    ----------
+    raise_on_error : bool
+        Raise :class:`DataIntegrityError` if any file is missing or differs (default); False
+        returns the table with the problems instead.
 
     Examples
     --------

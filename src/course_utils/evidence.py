@@ -127,6 +127,16 @@ def start_level(design: str) -> str:
     or ``"observational"`` (also "non-randomised").  Randomised evidence starts
     *high*, observational evidence *low* (K1; Balshem et al. 2011).
 
+    Parameters
+    ----------
+    design : str
+        ``"randomised"`` (or ``"rct"``) or ``"observational"``.
+
+    Returns
+    -------
+    str
+        ``"high"`` for randomised trials, ``"low"`` for observational studies (fact K1).
+
     Examples
     --------
     >>> start_level("RCT"), start_level("observational")
@@ -157,6 +167,16 @@ def large_effect_upgrade(ratio: float) -> int:
     One level when the ratio is at least 2 (or at most 1/2), two levels when it
     is at least 5 (or at most 1/5) — GRADE guidelines 9 (Guyatt et al. 2011,
     fact K2), which applies this to rigorous observational studies only.
+
+    Parameters
+    ----------
+    ratio : float
+        A relative effect (risk, odds or hazard ratio), above 0; below 1 is read as its inverse.
+
+    Returns
+    -------
+    int
+        0, 1 (at least two-fold) or 2 (at least five-fold) levels, GRADE's rule (fact K2).
 
     Examples
     --------
@@ -425,6 +445,16 @@ def evidence_profile(assessments: Iterable[Certainty]) -> pd.DataFrame:
     categorical, very low < low < moderate < high), ``meaning`` and ``reasons``;
     indexed by ``outcome``.
 
+    Parameters
+    ----------
+    assessments : iterable of Certainty
+        One assessment per outcome, from :func:`assess_certainty`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per outcome: the start level, every domain's rating and reason, the certainty.
+
     Examples
     --------
     >>> p = evidence_profile([assess_certainty("randomised", outcome="A"),
@@ -458,6 +488,17 @@ def profile_from_table(table: pd.DataFrame) -> pd.DataFrame:
     domain columns (missing ones count as 0), ``n_studies``, ``effect`` and, for
     reasons, columns named ``<domain>_reason``.  Any other column is an error
     (so a misspelt domain is never ignored).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per outcome with the design and the judgement for each domain (the columns
+        :func:`assess_certainty` takes as arguments).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The evidence profile, as :func:`evidence_profile` returns it.
 
     Examples
     --------
@@ -515,6 +556,11 @@ def plain_language(level: str | Certainty, intervention: str, effect: str) -> st
         What was given or done, e.g. "kratom".
     effect : str
         The effect as a noun phrase, e.g. "a small increase in pain tolerance".
+
+    Returns
+    -------
+    str
+        One sentence whose hedging matches the certainty level.
 
     Examples
     --------

@@ -22,9 +22,9 @@ kratom_py     past-year kratom use, 1/0 — from the item(s) you name (see below
 ...           any other items you name with ``items=``
 ============  =====================================================================
 
-The design-variable names per era are those listed in the course reference
-(``kratom-evidence.md``, section H); the K6/SPD names for 2015–2020 follow the
-same reference ("older files").  Check them against your year's codebook: pass
+The design-variable names per era are those of the course's fact H1
+(``cu.fact("H1")``); the K6/SPD names for 2015–2020 follow fact H2 ("older
+files").  Check them against your year's codebook: pass
 ``columns={"KSSLR6MON": "..."}`` to override any of them.
 
 Kratom items
@@ -41,7 +41,9 @@ NSDUH codes non-answers as numbers (PUF codebook, section on special codes):
 85 bad data, 94 don't know, 97 refused, 98 blank (no answer), 99 legitimate
 skip, and 89 legitimate skip (logically assigned); three-digit versions
 (985, 994, 997, 998, 999, 989) are used for items whose valid values reach 85
-or more.  These become ``<NA>``.  For yes/no drug-use items, 91 (never used),
+or more.  These become ``<NA>`` in the *items*; the design columns (weight,
+stratum, PSU) and the respondent identifier are read as they are, because a
+weight of 85 or 99 is a real weight.  For yes/no drug-use items, 91 (never used),
 93 (used, but not in the period), 81 and 83 (the same, logically assigned) are
 real answers meaning "no", and become 0.  Any other unexpected code stops the
 read with an error that lists it, rather than being dropped silently.
@@ -49,12 +51,15 @@ read with an error that lists it, rather than being dropped silently.
 Caching
 -------
 The real file is large (tens of thousands of rows, thousands of columns), so the
-extract is cached as a pickle in ``cache_dir`` (default: the environment
-variable ``COURSE_CACHE_DIR``, else ``~/.cache/course_utils/nsduh``), keyed by a
+extract is cached in ``cache_dir`` (default: the environment variable
+``COURSE_CACHE_DIR``, else ``~/.cache/course_utils/nsduh``), keyed by a
 fingerprint of the file (its size, modification time and a SHA-256 of its first
 and last MiB) and of the arguments.  A second call with the same file and
-arguments reads the pickle (well under half a second).  Only load caches you
-created: a pickle can run code when loaded.
+arguments reads the cache (well under half a second).  The cache is a NumPy
+``.npz`` archive of plain numeric arrays read with ``allow_pickle=False``, plus
+a JSON description of the columns (dtypes, category labels, ``attrs``): unlike
+a pickle, loading it cannot run code.  A cache file that does not load cleanly
+is ignored and rebuilt from the public-use file.
 
 Terms of use
 ------------
@@ -68,15 +73,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import re
 import tempfile
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Union
 
 import numpy as np
 import pandas as pd
+
+from course_utils._validate import CourseInputError
 
 __all__ = [
     "read_puf",
@@ -108,11 +115,17 @@ _ORDER = ("QUESTID2", "VESTR_C", "VEREP", "ANALWT2_C", "CATAG6", "IRSEX", "AMDEY
 _AGE = {1: "12-17", 2: "18-25", 3: "26-34", 4: "35-49", 5: "50-64", 6: "65+"}
 _SEX = {1: "male", 2: "female"}
 _KRATOM_PATTERN = re.compile(r"KRAT|KRTM|KRTO|MITRA", re.IGNORECASE)
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: npz + JSON instead of pickle; design columns not masked
 _FIRST_YEAR, _KRATOM_FROM = 2015, 2019
 
 
-class NsduhReadError(ValueError):
+#: What a recode maps a code to: 1 (yes), 0 (no) or None (missing).
+Code = Union[int, float]
+RecodeMap = Mapping[Code, Union[int, float, None]]
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class NsduhReadError(CourseInputError):
     """The file, the year or the item names do not fit; the message says what to do."""
 
 
@@ -130,6 +143,21 @@ def _era(year: int) -> str:
 
 def design_columns(year: int) -> dict[str, str]:
     """The PUF names of the columns :func:`read_puf` reads for a survey year, by course name.
+
+    Parameters
+    ----------
+    year : int
+        Survey year, 2015 or later.
+
+    Returns
+    -------
+    dict of str to str
+        ``{course name: PUF name}``, e.g. ``{"ANALWT2_C": "ANALWT_C", ...}`` for 2019.
+
+    Raises
+    ------
+    NsduhReadError
+        The year is before 2015.
 
     Examples
     --------
@@ -208,7 +236,7 @@ def _fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _cache_dir(cache_dir: str | os.PathLike | None) -> Path:
+def _cache_dir(cache_dir: PathLike | None) -> Path:
     if cache_dir is not None:
         return Path(cache_dir)
     if os.environ.get("COURSE_CACHE_DIR"):
@@ -217,14 +245,20 @@ def _cache_dir(cache_dir: str | os.PathLike | None) -> Path:
 
 
 # ---------------------------------------------------------------- recoding
-def _codes(series: pd.Series) -> pd.Series:
-    """Numbers as floats, special missing codes as NaN."""
+def _numbers(series: pd.Series) -> pd.Series:
+    """Numbers as floats (no special codes masked); text that is not a number is an error."""
     values = pd.to_numeric(series, errors="coerce")
     strays = series[values.isna() & series.notna() & (series.astype(str).str.strip() != "")]
     if len(strays):
         shown = ", ".join(repr(v) for v in pd.unique(strays)[:5])
         raise NsduhReadError(f"column {series.name!r} holds non-numeric values ({shown}); is this an NSDUH file?")
-    return values.astype("float64").mask(values.isin(MISSING_CODES))
+    return values.astype("float64")
+
+
+def _codes(series: pd.Series) -> pd.Series:
+    """Numbers as floats, special missing codes as NaN (for items, never for design columns)."""
+    values = _numbers(series)
+    return values.mask(values.isin(MISSING_CODES))
 
 
 def _unexpected(series: pd.Series, bad: pd.Series, what: str, course: str) -> None:
@@ -236,7 +270,7 @@ def _unexpected(series: pd.Series, bad: pd.Series, what: str, course: str) -> No
         )
 
 
-def _yes_no(raw: pd.Series, course: str, recode: Mapping[Any, Any] | None, yes_no_codes: tuple[int, int]) -> pd.Series:
+def _yes_no(raw: pd.Series, course: str, recode: RecodeMap | None, yes_no_codes: tuple[int, int]) -> pd.Series:
     values = _codes(raw)
     yes, no = yes_no_codes
     out = pd.Series(np.nan, index=raw.index)
@@ -252,7 +286,7 @@ def _yes_no(raw: pd.Series, course: str, recode: Mapping[Any, Any] | None, yes_n
     return out.astype("Int64")
 
 
-def _indicator(raw: pd.Series, course: str, recode: Mapping[Any, Any] | None) -> pd.Series:
+def _indicator(raw: pd.Series, course: str, recode: RecodeMap | None) -> pd.Series:
     """A yes/no item coded either 1/0 (recodes) or 1/2 (questions), to 1/0."""
     values = _codes(raw)
     seen = set(values.dropna().unique()) - {float(c) for c in (recode or {})}
@@ -276,15 +310,15 @@ def _score(raw: pd.Series, course: str, low: int, high: int) -> pd.Series:
 
 # ---------------------------------------------------------------- public API
 def read_puf(
-    path: str | os.PathLike,
+    path: PathLike,
     year: int,
     kratom_items: Mapping[str, str] | str | bool | None = None,
     *,
     items: Mapping[str, str] | None = None,
     columns: Mapping[str, str] | None = None,
-    recode: Mapping[str, Mapping[Any, Any]] | None = None,
+    recode: Mapping[str, RecodeMap] | None = None,
     adults_only: bool = False,
-    cache_dir: str | os.PathLike | None = None,
+    cache_dir: PathLike | None = None,
     use_cache: bool = True,
 ) -> pd.DataFrame:
     """Read an NSDUH public-use file into the course's columns (same names as the synthetic survey).
@@ -371,22 +405,23 @@ def read_puf(
     clash = (set(items) | set(kratom)) & set(mapping)
     if clash:
         raise NsduhReadError(f"items may not reuse the standard column names {sorted(clash)}")
-    recode = {k: dict(v) for k, v in (recode or {}).items()}
+    recodes: dict[str, RecodeMap] = {k: dict(v) for k, v in (recode or {}).items()}
 
     key = hashlib.sha256(
         json.dumps(
             {"v": _CACHE_VERSION, "file": _fingerprint(path), "year": int(year), "map": mapping, "kratom": kratom,
-             "items": items, "recode": {k: {str(c): v for c, v in r.items()} for k, r in recode.items()},
+             "items": items, "recode": {k: {str(c): v for c, v in r.items()} for k, r in recodes.items()},
              "adults_only": adults_only},
             sort_keys=True,
         ).encode()
     ).hexdigest()[:32]
     folder = _cache_dir(cache_dir)
-    cached = folder / f"nsduh_{int(year)}_{key}.pkl"
+    cached = folder / f"nsduh_{int(year)}_{key}.npz"
     if use_cache and cached.is_file():
-        frame = pd.read_pickle(cached)
-        frame.attrs["from_cache"] = True
-        return frame
+        loaded = _load_cache(cached)
+        if loaded is not None:
+            loaded.attrs["from_cache"] = True
+            return loaded
 
     fmt = _format(path)
     header = _header(path, fmt)
@@ -398,7 +433,7 @@ def read_puf(
     usecols = [upper[puf.upper()] for puf in wanted.values()]
     raw = _read(path, fmt, list(dict.fromkeys(usecols)))
     raw.columns = [c.upper() for c in raw.columns]
-    frame = _convert(raw, mapping, kratom, items, recode)
+    frame = _convert(raw, mapping, kratom, items, recodes)
     if adults_only:
         frame = frame[frame["CATAG6"] != "12-17"].reset_index(drop=True)
         frame["CATAG6"] = frame["CATAG6"].cat.remove_unused_categories()
@@ -413,11 +448,58 @@ def read_puf(
         "from_cache": False,
     })
     if use_cache:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as handle:
-            pickle.dump(frame, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, cached)
+        _save_cache(frame, cached)
     return frame
+
+
+# ---------------------------------------------------------------- cache (no pickle)
+def _save_cache(frame: pd.DataFrame, target: Path) -> None:
+    """Write ``frame`` as plain arrays (npz) plus a JSON column description; atomic."""
+    arrays: dict[str, np.ndarray] = {}
+    columns: list[dict[str, object]] = []
+    for i, name in enumerate(frame.columns):
+        series = frame[name]
+        entry: dict[str, object] = {"name": str(name), "key": f"c{i}"}
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            entry.update(kind="category", categories=[str(c) for c in series.cat.categories],
+                         ordered=bool(series.cat.ordered))
+            arrays[f"c{i}"] = series.cat.codes.to_numpy(dtype=np.int16)
+        elif isinstance(series.dtype, pd.Int64Dtype):
+            entry["kind"] = "Int64"
+            arrays[f"c{i}"] = series.to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            entry["kind"] = "float64"
+            arrays[f"c{i}"] = series.to_numpy(dtype="float64", na_value=np.nan)
+        columns.append(entry)
+    meta = {"version": _CACHE_VERSION, "columns": columns, "attrs": frame.attrs}
+    arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".tmp", delete=False) as handle:
+        np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy's stub wants a bool for allow_pickle here
+    os.replace(handle.name, target)
+
+
+def _load_cache(path: Path) -> pd.DataFrame | None:
+    """Read a cache written by :func:`_save_cache`; ``None`` if it is unreadable or of another version."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            meta = json.loads(archive["meta"].tobytes().decode("utf-8"))
+            if meta.get("version") != _CACHE_VERSION:
+                return None
+            out = pd.DataFrame(index=pd.RangeIndex(len(archive[meta["columns"][0]["key"]])))
+            for entry in meta["columns"]:
+                values = archive[entry["key"]]
+                if entry["kind"] == "category":
+                    out[entry["name"]] = pd.Categorical.from_codes(values.astype(int), categories=entry["categories"],
+                                                                   ordered=entry["ordered"])
+                elif entry["kind"] == "Int64":
+                    out[entry["name"]] = pd.array(np.where(np.isnan(values), None, values), dtype="Int64")
+                else:
+                    out[entry["name"]] = values.astype("float64")
+    except (OSError, ValueError, KeyError, IndexError, TypeError, zipfile.BadZipFile, json.JSONDecodeError):
+        return None
+    out.attrs.update(meta["attrs"])
+    return out
 
 
 def _kratom_mapping(kratom_items: Mapping[str, str] | str | bool | None, year: int) -> dict[str, str]:
@@ -471,17 +553,24 @@ def _absent_message(absent: dict[str, str], kratom: dict[str, str], header: list
 
 
 def _convert(raw: pd.DataFrame, mapping: dict[str, str], kratom: dict[str, str], items: dict[str, str],
-             recode: dict[str, dict[Any, Any]]) -> pd.DataFrame:
+             recode: dict[str, RecodeMap]) -> pd.DataFrame:
     col = {course: raw[puf.upper()].rename(puf.upper()) for course, puf in {**mapping, **kratom, **items}.items()}
     out = pd.DataFrame(index=raw.index)
     out["QUESTID2"] = pd.to_numeric(col["QUESTID2"], errors="raise").astype("Int64")
-    for course in ("VESTR_C", "VEREP"):
-        out[course] = _codes(col[course]).astype("Int64")
-    weight = _codes(col["ANALWT2_C"])
+    for course in ("VESTR_C", "VEREP"):  # design codes are read as they are: no special codes here
+        design_codes = _numbers(col[course])
+        if design_codes.isna().any():
+            raise NsduhReadError(
+                f"the design column {mapping[course]} ({course}) has {int(design_codes.isna().sum())} blank value(s); "
+                "every respondent has a stratum and PSU in a public-use file: is this the right column?"
+            )
+        out[course] = design_codes.astype("Int64")
+    weight = _numbers(col["ANALWT2_C"])  # a weight of 85 or 99 is a weight, not a special code
     if weight.isna().any() or (weight < 0).any():
+        bad = weight.isna() | (weight < 0)
         raise NsduhReadError(
-            f"the weight column {mapping['ANALWT2_C']} has missing or negative values; is this the right column "
-            "for this year? (see design_columns(year))"
+            f"the weight column {mapping['ANALWT2_C']} has {int(bad.sum())} blank or negative value(s); is this the "
+            "right column for this year? (see design_columns(year))"
         )
     out["ANALWT2_C"] = weight
     out["CATAG6"] = _labelled(col["CATAG6"], _AGE, "CATAG6")

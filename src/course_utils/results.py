@@ -153,8 +153,8 @@ def make_result(
     ci_high      0.1196
     n           50.0000
     Name: prevalence, dtype: float64
-    >>> make_result(0.1, se=0.01, level=0.9).round(4)["ci_low"]
-    np.float64(0.0836)
+    >>> float(make_result(0.1, se=0.01, level=0.9).round(4)["ci_low"])
+    0.0836
     """
     if (ci_low is None) != (ci_high is None):
         raise ValueError("give both ci_low and ci_high, or neither")

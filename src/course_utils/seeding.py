@@ -43,6 +43,11 @@ def rng(seed: int | None = None, stream: str | None = None) -> np.random.Generat
     Returns
     -------
     numpy.random.Generator
+
+    Examples
+    --------
+    >>> float(rng(2026, "demo").random()) == float(rng(2026, "demo").random())
+    True
     """
     if seed is None:
         seed = COURSE_SEED

@@ -32,36 +32,36 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from course_utils._validate import bounded_number
 from course_utils.seeding import rng
 
 __all__ = ["noisy_measures", "attenuation_curve", "expected_observed_correlation"]
 
 
 def _check_reliability(value: float, name: str) -> float:
-    try:
-        rel = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} is a number between 0 and 1, got {value!r}") from None
-    if not 0 < rel <= 1:
-        raise ValueError(
-            f"{name} must be above 0 and at most 1 (the share of a score's variance that is true variance), "
-            f"got {value!r}"
-        )
-    return rel
+    return bounded_number(value, name, 0, 1, include_low=False,
+                          meaning="a number between 0 and 1: the share of a score's variance that is true variance")
 
 
 def _check_correlation(value: float) -> float:
-    try:
-        r = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"correlation is a number between -1 and 1, got {value!r}") from None
-    if not -1 < r < 1:
-        raise ValueError(f"correlation must be strictly between -1 and 1, got {value!r}")
-    return r
+    return bounded_number(value, "correlation", -1, 1, include_low=False, include_high=False,
+                          meaning="a number strictly between -1 and 1")
 
 
 def expected_observed_correlation(correlation: float, reliability_x: float, reliability_y: float = 1.0) -> float:
     """The correlation expected between error-laden scores: ``correlation * sqrt(rel_x * rel_y)``.
+
+    Parameters
+    ----------
+    correlation : float
+        The true correlation, in (-1, 1).
+    reliability_x, reliability_y : float
+        The two scores' reliabilities, in (0, 1].
+
+    Returns
+    -------
+    float
+        The attenuated correlation.
 
     Examples
     --------
@@ -146,6 +146,19 @@ def attenuation_curve(
         Indexed by ``reliability`` with ``true_correlation``, ``expected``
         (Spearman's formula), ``mean_observed``, ``q05`` and ``q95`` (5th and
         95th percentiles of the observed correlation across replications).
+
+    Parameters
+    ----------
+    reliabilities : sequence of float
+        Reliabilities in (0, 1] to simulate, the same for both scores.
+    correlation : float
+        The true correlation between the two traits, in (-1, 1).
+    n : int
+        People per replication.
+    replications : int
+        Replications per reliability.
+    seed : int, optional
+        Seed for :func:`course_utils.seeding.rng` (default: the course seed).
 
     Examples
     --------

@@ -11,7 +11,7 @@ self-medication.
 Column names
 ------------
 Upper-case names are those of the NSDUH public-use file (2021+ design
-variables, see ``kratom-evidence.md`` section H), so that code written for the
+variables, as documented in the NSDUH public-use-file codebooks; see ``course_utils.nsduh``), so that code written for the
 synthetic survey runs on the real file read with
 :func:`course_utils.nsduh.read_puf`:
 
@@ -75,12 +75,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from course_utils._validate import bounded_number
+from course_utils._validate import expit as _expit
 from course_utils.seeding import rng
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "nsduh_like",
@@ -149,13 +154,13 @@ _CANNABIS = {"intercept": -2.2, "age": (1.4, 1.0, 0.5, 0.0, -1.2), "female": -0.
 _MISUSE = {"intercept": -4.1, "age": (0.6, 0.5, 0.3, 0.0, -0.6), "female": -0.2, "child_adversity": 0.6,
            "chronic_pain": 1.2, "cannabis_py": 1.0, "depression_history": 0.4}
 _UD_GIVEN_MISUSE = {"intercept": -1.5, "child_adversity": 0.4, "chronic_pain": 0.3}
-_KRATOM = {"intercept": -5.964, "age": (0.3, 0.6, 0.5, 0.0, -1.0), "female": -0.3, "child_adversity": 0.3,
+_KRATOM: dict[str, Any] = {"intercept": -5.964, "age": (0.3, 0.6, 0.5, 0.0, -1.0), "female": -0.3, "child_adversity": 0.3,
            "chronic_pain": 0.8, "depression_history": 0.6, "cannabis_py": 1.4, "opioid_misuse_py": 0.5,
            "opioid_ud_py": 1.0, "psu_sd": 0.4}
-_DEPRESSION = {"intercept": -3.643, "age": (0.7, 0.45, 0.2, 0.0, -0.5), "female": 0.5, "child_adversity": 0.5,
+_DEPRESSION: dict[str, Any] = {"intercept": -3.643, "age": (0.7, 0.45, 0.2, 0.0, -0.5), "female": 0.5, "child_adversity": 0.5,
                "chronic_pain": 0.5, "depression_history": 2.0, "cannabis_py": 0.3, "opioid_misuse_py": 0.4,
                "opioid_ud_py": 0.5, "psu_sd": 0.15}
-_K6 = {"intercept": -2.32, "AMDEYR": 1.5, "chronic_pain": 0.35, "child_adversity": 0.3, "female": 0.15,
+_K6: dict[str, Any] = {"intercept": -2.32, "AMDEYR": 1.5, "chronic_pain": 0.35, "child_adversity": 0.3, "female": 0.15,
        "person_sd": 0.9, "psu_sd": 0.1}
 
 # Age-group shares in the (synthetic) population and in the sample.
@@ -212,7 +217,7 @@ CALIBRATION_TARGETS: dict[str, dict[str, Any]] = {
         "target": 0.08,
         "what": "past-year major depressive episode among adults, weighted prevalence",
         "source": "NIMH / SAMHSA summaries of NSDUH: adults 7.8% (2019), 8.3% (2021), 8.8% (2022) "
-        "(kratom-evidence course reference, measures-and-methods.md N1-N2; medium/low confidence)",
+        "(course facts N1-N2; medium/low confidence)",
     },
     "crude_or_kratom_AMDEYR": {
         "target": 2.0,
@@ -261,6 +266,16 @@ def nsduh_like_dag(kratom_effect: float = 0.0) -> list[tuple[str, str, float | N
     Coefficients are on the log-odds scale of the effect (``None`` for the
     age-group effects, which differ by group, and for structural links).
 
+    Parameters
+    ----------
+    kratom_effect : float
+        The true effect of kratom use on depression, log-odds scale (0 = none).
+
+    Returns
+    -------
+    list of (str, str, float or None)
+        One edge per arrow; the coefficient is None where the arrow has no single number.
+
     Examples
     --------
     >>> edges = nsduh_like_dag(kratom_effect=0.4)
@@ -270,8 +285,18 @@ def nsduh_like_dag(kratom_effect: float = 0.0) -> list[tuple[str, str, float | N
     return list(_edges(_check_effect(kratom_effect)))
 
 
-def nsduh_like_graph(kratom_effect: float = 0.0):
+def nsduh_like_graph(kratom_effect: float = 0.0) -> "nx.DiGraph":
     """The causal diagram as a :class:`networkx.DiGraph` (edge attribute ``coef``), ready to draw.
+
+    Parameters
+    ----------
+    kratom_effect : float
+        The true effect of kratom use on depression, log-odds scale (0 = none).
+
+    Returns
+    -------
+    networkx.DiGraph
+        The diagram; each edge's ``coef`` attribute holds its coefficient.
 
     Examples
     --------
@@ -288,22 +313,11 @@ def nsduh_like_graph(kratom_effect: float = 0.0):
 
 
 def _check_effect(kratom_effect: float) -> float:
-    try:
-        value = float(kratom_effect)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"kratom_effect is a number on the log-odds scale (e.g. math.log(1.5)), got {kratom_effect!r}"
-        ) from None
-    if not math.isfinite(value) or abs(value) > 5:
-        raise ValueError(
-            f"kratom_effect must be a finite log-odds ratio between -5 and 5 (an odds ratio between "
-            f"about 0.007 and 148), got {kratom_effect!r}; pass math.log(OR) for an odds ratio OR"
-        )
-    return value
-
-
-def _expit(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    return bounded_number(
+        kratom_effect, "kratom_effect", -5, 5,
+        meaning="a number on the log-odds scale (e.g. math.log(1.5)); -5 to 5 is an odds ratio of about 0.007 to 148",
+        hint="pass math.log(OR) for an odds ratio OR",
+    )
 
 
 def _linear(spec: Mapping[str, Any], age_idx: np.ndarray, cols: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -384,8 +398,8 @@ def nsduh_like(
 
     # ---- PSU random intercepts (independent for each outcome)
     g_psu = rng(seed, "nsduh_like/psu")
-    psu_kratom = g_psu.normal(0.0, _KRATOM["psu_sd"], n_psu)[psu]
-    psu_dep = g_psu.normal(0.0, _DEPRESSION["psu_sd"], n_psu)[psu]
+    psu_kratom = g_psu.normal(0.0, float(_KRATOM["psu_sd"]), n_psu)[psu]
+    psu_dep = g_psu.normal(0.0, float(_DEPRESSION["psu_sd"]), n_psu)[psu]
     psu_k6 = g_psu.normal(0.0, _K6["psu_sd"], n_psu)[psu]
 
     # ---- people: follow the DAG in causal order

@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from course_utils._validate import bounded_number
 from course_utils.seeding import rng
 
 __all__ = [
@@ -144,13 +145,8 @@ def _weights(population: pd.DataFrame, weight: str | None) -> np.ndarray:
 
 
 def _check_selection(selection: Any) -> float:
-    try:
-        s = float(selection)
-    except (TypeError, ValueError):
-        raise TypeError(f"selection is a number (1 = default strength, 0 = no selection), got {selection!r}") from None
-    if not math.isfinite(s) or not 0 <= s <= 3:
-        raise ValueError(f"selection must be between 0 (no selection) and 3, got {selection!r}")
-    return s
+    return bounded_number(selection, "selection", 0, 3,
+                          meaning="a number between 0 (no selection) and 3 (1 = the default strength)")
 
 
 def _response_probability(still: np.ndarray, experience: np.ndarray, s: float) -> np.ndarray:
@@ -364,6 +360,17 @@ def two_directions(
     -------
     pandas.DataFrame
         ``world``, ``kratom`` (0/1), ``depression`` (0/1); ``n`` rows per world.
+
+    Parameters
+    ----------
+    n : int
+        People in each world.
+    seed : int, optional
+        Seed for :func:`course_utils.seeding.rng`.
+    p_kratom : float
+        Share who use kratom.
+    p_depression_if_kratom, p_depression_if_no_kratom : float
+        Shares with depression among users and non-users (the same 2×2 table in both worlds).
 
     Examples
     --------

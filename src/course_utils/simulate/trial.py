@@ -55,6 +55,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from course_utils._validate import bounded_number
+from course_utils._validate import expit as _expit
 from course_utils.seeding import rng
 
 __all__ = [
@@ -126,10 +128,6 @@ TRIAL_ASSUMPTIONS: dict[str, str] = {
 }
 
 
-def _expit(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def _solve_intercept(slope_term: np.ndarray, share: float) -> float:
     """Intercept a with mean(expit(a + slope_term)) == share (bisection, deterministic)."""
     lo, hi = -30.0, 30.0
@@ -151,23 +149,11 @@ def _check_n(n: Any, name: str, minimum: int) -> int:
 
 
 def _check_share(value: Any, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a proportion between 0 and 1, got {value!r}") from None
-    if not 0 <= v < 1:
-        raise ValueError(f"{name} must be a proportion in [0, 1), got {value!r} (e.g. 0.2 for 20%)")
-    return v
+    return bounded_number(value, name, 0, 1, include_high=False, meaning="a proportion (e.g. 0.2 for 20%)")
 
 
 def _check_effect(effect: Any) -> float:
-    try:
-        v = float(effect)
-    except (TypeError, ValueError):
-        raise TypeError(f"effect is the true difference in follow-up score (points), got {effect!r}") from None
-    if not math.isfinite(v) or abs(v) > 30:
-        raise ValueError(f"effect must be a finite number of score points between -30 and 30, got {effect!r}")
-    return v
+    return bounded_number(effect, "effect", -30, 30, meaning="the true difference in follow-up score, in points")
 
 
 def _people(n: int, g: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -307,6 +293,17 @@ def observational(
         ``id``, ``group`` ("treatment"/"no treatment"), ``baseline``,
         ``followup`` (no dropout here), and ``attrs`` with the true effect,
         the call, the DAG and ``synthetic=True``.
+
+    Parameters
+    ----------
+    n : int
+        People in the comparison.
+    effect : float
+        The true effect of the treatment on the follow-up score, in points.
+    confounding : float
+        How strongly the unmeasured trait drives both the choice and the outcome (0 = none).
+    seed : int, optional
+        Seed for :func:`course_utils.seeding.rng`.
 
     Examples
     --------
