@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,7 +36,7 @@ def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
 
 
 def _arm_masks(
-    data: pd.DataFrame, arm: str, treatment: Any, control: Any
+    data: pd.DataFrame, arm: str, treatment: Hashable, control: Hashable
 ) -> tuple[np.ndarray, np.ndarray]:
     """Boolean masks (treatment, control), after checking the arm column and labels."""
     data = _frame(data)
@@ -110,7 +110,7 @@ def _outcome(data: pd.DataFrame, outcome: str, t: np.ndarray, c: np.ndarray, lab
     return y
 
 
-def _labels(treatment: Any, control: Any) -> dict[str, Any]:
+def _labels(treatment: Hashable, control: Hashable) -> dict[str, Any]:
     return {"treatment": treatment, "control": control}
 
 

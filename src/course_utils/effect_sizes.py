@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -110,8 +110,8 @@ def effect_size(
     outcome: str,
     arm: str,
     *,
-    treatment: Any,
-    control: Any,
+    treatment: Hashable,
+    control: Hashable,
     kind: str = "hedges_g",
 ) -> pd.Series:
     """Standardised mean difference (``"hedges_g"`` or ``"cohens_d"``) from individual rows.

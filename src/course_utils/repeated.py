@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -124,8 +124,8 @@ def mixed_model(
     outcome: str,
     arm: str,
     *,
-    treatment: Any,
-    control: Any,
+    treatment: Hashable,
+    control: Hashable,
     subject: str,
     time: str,
     covariates: str | Sequence[str] = (),

@@ -71,7 +71,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -111,8 +111,8 @@ def attrition(
     arm: str,
     stages: Mapping[str, str],
     *,
-    treatment: Any,
-    control: Any,
+    treatment: Hashable,
+    control: Hashable,
 ) -> pd.DataFrame:
     """CONSORT-style counts: randomised, then how many were assessed at each stage.
 
@@ -154,11 +154,11 @@ def attrition(
         else:
             present[str(label)] = series.notna().to_numpy()
     columns: dict[tuple[object, str], list[int] | list[float]] = {}
-    for label, mask in ((control, c), (treatment, t)):
+    for arm_label, mask in ((control, c), (treatment, t)):
         total = int(mask.sum())
         counts = [int((p & mask).sum()) for p in present.values()]
-        columns[(label, "n")] = counts
-        columns[(label, "%")] = [round(100 * k / total, 1) for k in counts]
+        columns[(arm_label, "n")] = counts
+        columns[(arm_label, "%")] = [round(100 * k / total, 1) for k in counts]
     table = pd.DataFrame(columns, index=pd.Index(list(present), name="stage"))
     table.columns = pd.MultiIndex.from_tuples(table.columns, names=["arm", ""])
     return table
@@ -171,8 +171,8 @@ def mean_difference(
     outcome: str,
     arm: str,
     *,
-    treatment: Any,
-    control: Any,
+    treatment: Hashable,
+    control: Hashable,
     equal_var: bool = False,
 ) -> pd.Series:
     """Difference in mean outcome, treatment minus control, among those with an outcome.
@@ -256,8 +256,8 @@ def ancova(
     arm: str,
     baseline: str,
     *,
-    treatment: Any,
-    control: Any,
+    treatment: Hashable,
+    control: Hashable,
     covariates: str | Sequence[str] = (),
 ) -> pd.Series:
     """Baseline-adjusted treatment effect: OLS of the outcome on arm and the baseline score.
@@ -343,8 +343,8 @@ def analysis_populations(
     outcome: str,
     arm: str,
     *,
-    treatment: Any,
-    control: Any,
+    treatment: Hashable,
+    control: Hashable,
     adherent: str | None = None,
     imputed: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
@@ -426,7 +426,7 @@ def analysis_populations(
 # ------------------------------------------------------------------ binary outcomes
 
 def _two_by_two(
-    data: pd.DataFrame, outcome: str, arm: str, treatment: Any, control: Any, event: Any
+    data: pd.DataFrame, outcome: str, arm: str, treatment: Hashable, control: Hashable, event: Hashable
 ) -> tuple[int, int, int, int, int]:
     t, c = _arm_masks(data, arm, treatment, control)
     series = _column(data, outcome, "outcome")
@@ -459,9 +459,9 @@ def binary_outcome(
     outcome: str,
     arm: str,
     *,
-    treatment: Any,
-    control: Any,
-    event: Any = True,
+    treatment: Hashable,
+    control: Hashable,
+    event: Hashable = True,
 ) -> pd.DataFrame:
     """Risks by arm, risk difference, risk ratio and odds ratio for a binary outcome.
 

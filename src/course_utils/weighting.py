@@ -602,7 +602,12 @@ def ipw_effect(
 # ====================================================================== diagnostics
 
 
-def weight_diagnostics(weights: Any, treatment: Any = None, *, threshold: float = 10.0) -> pd.DataFrame:
+def weight_diagnostics(
+    weights: Sequence[float] | np.ndarray | pd.Series,
+    treatment: Sequence[float] | np.ndarray | pd.Series | None = None,
+    *,
+    threshold: float = 10.0,
+) -> pd.DataFrame:
     """Distribution of IP weights, overall and by treatment group.
 
     Parameters
