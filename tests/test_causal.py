@@ -292,6 +292,13 @@ def test_e_value_protective_and_conversions():
     assert math.isnan(causal.e_value(2.0)["ci"])
 
 
+def test_e_value_is_the_result_shape():
+    r = causal.e_value(3.9, (1.8, 8.7), measure="OR", rare_outcome=True)
+    assert r.dtype == np.float64 and list(r.index[:5]) == ["estimate", "se", "ci_low", "ci_high", "n"]
+    assert r["estimate"] == r["point"] and r.round(2)["ci"] == 3.0
+    assert r.attrs["measure"] == "OR" and r.attrs["rare_outcome"] is True
+
+
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
@@ -299,7 +306,9 @@ def test_e_value_protective_and_conversions():
         ({"estimate": 2, "ci_limit": 3}, CausalInputError, "nearer the null"),
         ({"estimate": 2, "ci_limit": (2.5, 3)}, CausalInputError, "outside its interval"),
         ({"estimate": 2, "measure": "RD"}, CausalInputError, "'RR', 'OR' or 'HR'"),
-        ({"estimate": 2, "measure": "OR", "rare_outcome": "yes"}, TypeError, "True or False"),
+        ({"estimate": 2, "measure": "OR", "rare_outcome": "yes"}, CausalInputError, "True or False"),
+        ({"estimate": "3.9"}, CausalInputError, "text '3.9'"),  # issue 14: numeric strings passed silently
+        ({"estimate": 3.9, "ci_limit": ("1.8", 8.7)}, CausalInputError, "text '1.8'"),
     ],
 )
 def test_e_value_bad_input(kwargs, error, message):
@@ -337,20 +346,20 @@ def test_missing_outcome_is_an_error_not_dropped(small):
         lambda: causal.standardized_effect(bad, "a", "y", "y ~ a + l"),
         lambda: causal.regression_effect(bad, "y ~ a + l", "a"),
     ):
-        with pytest.raises(CausalInputError, match=r"3 of 200 rows have missing values .*'y': 3.*dropna"):
+        with pytest.raises(CausalInputError, match=r"(missing values in 'y' \(3 rows\)|'y' is missing for 3 of 200 rows).*pass dropna=True"):
             call()
 
 
 def test_formula_naming_absent_column_lists_columns(small):
-    with pytest.raises(KeyError, match=r"names 'age'.*Available columns: a, l, y, grp, label"):
+    with pytest.raises(CausalInputError, match=r"names 'age'.*Available columns: a, l, y, grp, label"):
         causal.ipw_effect(small, "a", "y", "l + age")
-    with pytest.raises(KeyError, match=r"names 'smoking'.*Available columns"):
+    with pytest.raises(CausalInputError, match=r"names 'smoking'.*Available columns"):
         causal.standardized_effect(small, "a", "y", "y ~ a + smoking")
-    with pytest.raises(KeyError, match=r"exposure 'kratom' is not in the data"):
+    with pytest.raises(CausalInputError, match=r"looking for the exposure\) has no column 'kratom'"):
         causal.regression_effect(small, "y ~ a", "kratom")
     with pytest.raises(CausalInputError, match="does not appear in the formula"):
         causal.regression_effect(small, "y ~ l", "a")
-    with pytest.raises(CausalInputError, match="models 'l', but the treatment is 'a'"):
+    with pytest.raises(CausalInputError, match="models 'l', but it should model 'a'"):
         causal.ipw_effect(small, "a", "y", "l ~ y")
 
 
@@ -371,7 +380,7 @@ def test_positivity_check_reports_instead_of_raising(small):
 
 
 def test_stratified_bad_input(ucb):
-    with pytest.raises(KeyError, match=r"stratum column 'department' is not in the data.*dept"):
+    with pytest.raises(CausalInputError, match=r"has no column 'department'. Columns available: .*'dept'"):
         causal.mantel_haenszel(ucb, "male", "admitted", "department", weight="count")
     with pytest.raises(CausalInputError, match="no stratum has both exposure groups"):
         causal.mantel_haenszel(ucb.assign(s=ucb["gender"]), "male", "admitted", "s", weight="count")

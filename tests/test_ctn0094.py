@@ -198,7 +198,7 @@ def test_balance_after_randomisation(xbot):
     # the lesson's claim: every baseline standardised difference is below 0.1 in absolute value
     balance = trials.balance_table(xbot, "arm", ["age", "is_male", "race", "is_hispanic", "used_iv", "pain",
                                                   "major_dep", "anx_pan", "heroin_days", "opioid_days"], **ARMS)
-    assert balance["std_diff"].abs().max() < 0.1
+    assert balance["smd"].abs().max() < 0.1
 
 
 # --------------------------------------------------------------------------- the datasets

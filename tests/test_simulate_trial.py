@@ -60,7 +60,7 @@ def test_randomisation_recovers_the_set_effect_within_its_ci():
 def test_randomisation_balances_baseline():
     df = trial(2000, EFFECT, seed=11)
     tab = trials.balance_table(df, "arm", ["baseline"], **ARMS)
-    assert abs(tab.loc["baseline", "std_diff"]) < 0.1
+    assert abs(tab.loc["baseline", "smd"]) < 0.1
 
 
 def test_ci_coverage_over_many_seeds():
@@ -79,7 +79,7 @@ def test_confounded_observational_comparison_misses_the_effect():
     assert crude["estimate"] > 0  # self-medication by the most chronic makes the treatment look harmful
     assert not adjusted["ci_low"] < EFFECT < adjusted["ci_high"]  # baseline adjustment is not enough: U unmeasured
     tab = trials.balance_table(df, "group", ["baseline"], **OBS)
-    assert tab.loc["baseline", "std_diff"] > 0.3
+    assert tab.loc["baseline", "smd"] > 0.3
 
 
 def test_no_confounding_makes_observation_as_good_as_randomised():

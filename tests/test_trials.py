@@ -198,7 +198,7 @@ def test_btheb_balance_table(btheb):
     tau = btheb.loc[btheb["treatment"] == "treatment as usual", "bdi_pre"].astype(float)
     btb = btheb.loc[btheb["treatment"] == "Beat the Blues", "bdi_pre"].astype(float)
     expected = (btb.mean() - tau.mean()) / math.sqrt((btb.var() + tau.var()) / 2)
-    assert pre["std_diff"] == pytest.approx(expected)
+    assert pre["smd"] == pytest.approx(expected)
     assert tab.loc["drug", "kind"] == "proportion"
     assert set(tab.index) == {"bdi_pre", "drug", "length: less than six months", "length: more than six months"}
 
@@ -210,9 +210,9 @@ def test_balance_table_standardised_differences_by_hand():
                        "female": [True, True, False, False, True, True, True, False]})
     tab = trials.balance_table(df, "arm", ["age", "female"], treatment="t", control="c")
     sd = np.std([20, 30, 40, 50], ddof=1)  # both arms have the same SD
-    assert tab.loc["age", "std_diff"] == pytest.approx(10 / sd)
+    assert tab.loc["age", "smd"] == pytest.approx(10 / sd)
     # binary (Austin 2009): (0.75 - 0.5) / sqrt((0.75*0.25 + 0.5*0.5) / 2)
-    assert tab.loc["female", "std_diff"] == pytest.approx(0.25 / math.sqrt((0.1875 + 0.25) / 2))
+    assert tab.loc["female", "smd"] == pytest.approx(0.25 / math.sqrt((0.1875 + 0.25) / 2))
 
 
 # ------------------------------------------------------------------ effect sizes (Borenstein ch. 4)
@@ -267,8 +267,35 @@ def test_sample_size_dropout_allowance():
 
 
 def test_power_round_trip():
-    assert trials.power(0.5, 64) == pytest.approx(0.8015, abs=5e-4)
-    assert trials.power(-0.5, 64) == pytest.approx(trials.power(0.5, 64))
+    r = trials.power(0.5, 64)
+    # both tails of the two-sided test, as statsmodels: R's default counts only the upper one (0.8014586234)
+    # R: power.t.test(n = 64, delta = 0.5, sd = 1, strict = TRUE)$power -> 0.8014595579
+    assert r["estimate"] == pytest.approx(0.8014595579, abs=1e-9)
+    assert r.dtype == np.float64 and r["n"] == 128 and r["n_control"] == 64
+    assert trials.power(-0.5, 64)["estimate"] == pytest.approx(r["estimate"])
+    # R: power.t.test(n = 30, delta = 0.3, strict = TRUE)$power -> 0.2078517718
+    assert trials.power(0.3, 30)["estimate"] == pytest.approx(0.2078517718, abs=1e-9)
+
+
+def test_sample_size_is_the_result_shape():
+    s = trials.sample_size(0.5)
+    # R: power.t.test(delta = 0.5, power = 0.8, strict = TRUE)$n -> 63.7656101708
+    assert s["n_control_exact"] == pytest.approx(63.7656101708, abs=1e-5)
+    assert s.dtype == np.float64 and list(s.index[:5]) == ["estimate", "se", "ci_low", "ci_high", "n"]
+    assert s["estimate"] == s["n_control"] == 64 and s["n"] == 128
+    assert trials.sample_size_binary(0.3, 0.5).dtype == np.float64
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: trials.sample_size("0.5"), "text '0.5'"),
+    (lambda: trials.sample_size(0.5, power="0.9"), "text '0.9'"),
+    (lambda: trials.power(0.5, "64"), "text '64'"),
+    (lambda: trials.sample_size_binary("0.3", 0.5), "text '0.3'"),
+    (lambda: trials.sample_size(0.5, dropout=1.2), "dropout"),
+])
+def test_planning_refuses_text_and_out_of_range(call, message):
+    with pytest.raises(TrialDataError, match=message):
+        call()
 
 
 def test_sample_size_binary_arcsine_formula_by_hand():
@@ -341,7 +368,7 @@ def test_all_outcomes_missing_is_refused(small):
 
 
 def test_missing_arm_column_and_labels(small):
-    with pytest.raises(KeyError, match=r"no column 'group' \(the arm\)"):
+    with pytest.raises(TrialDataError, match=r"no column 'group' \(the arm\)"):
         trials.mean_difference(small, "y", "group", treatment="B", control="A")
     with pytest.raises(TrialDataError, match="same label"):
         trials.mean_difference(small, "y", "arm", treatment="A", control="A")
@@ -357,12 +384,12 @@ def test_rows_without_arm_are_refused(small):
 
 
 def test_non_numeric_outcome_is_refused(small):
-    with pytest.raises(TypeError, match="must be numeric"):
+    with pytest.raises(TrialDataError, match="must be numeric"):
         trials.mean_difference(small.assign(y=list("abcdef")), "y", "arm", treatment="B", control="A")
 
 
 def test_not_a_dataframe():
-    with pytest.raises(TypeError, match="pandas DataFrame"):
+    with pytest.raises(TrialDataError, match="pandas DataFrame"):
         trials.mean_difference([1, 2, 3], "y", "arm", treatment="B", control="A")
 
 
@@ -380,7 +407,7 @@ def test_power_and_binary_sample_size_reject_a_non_positive_ratio(call):
 
 def test_long_format_names_a_missing_keep_column():
     df = pd.DataFrame({"pid": [1, 2], "m2": [10, 12]})
-    with pytest.raises(KeyError, match=r"no column 'arm' \(the column to keep\)"):
+    with pytest.raises(TrialDataError, match=r"no column 'arm' \(the column to keep\)"):
         trials.long_format(df, {"m2": 2}, id="pid", keep=["arm"])
 
 
@@ -407,3 +434,43 @@ def test_mixed_model_refuses_a_fit_that_did_not_converge(btheb_long, monkeypatch
     with pytest.raises(trials.TrialDataError, match="did not converge .*converged=False"):
         trials.mixed_model(btheb_long, "bdi", "treatment", subject="patient_id", time="month",
                            covariates=["bdi_pre"], **BTHEB_ARMS)
+
+
+# ------------------------------------------------------------------ formulas, as everywhere in the course
+
+def test_ancova_takes_a_formula_for_covariates(btheb):
+    # R: b$t <- as.numeric(b$treatment == "BtheB");
+    # lm(bdi_8m ~ t + bdi_pre + factor(drug) + factor(length) + I(bdi_pre^2), data = b)
+    # -> t -3.0860830291 (SE 2.5036145724), 52 observations
+    r = trials.ancova(btheb, "bdi_8m", "treatment", "bdi_pre", covariates="drug + C(length) + I(bdi_pre**2)",
+                      **BTHEB_ARMS)
+    assert r["estimate"] == pytest.approx(-3.0860830291, abs=1e-9)
+    assert r["se"] == pytest.approx(2.5036145724, abs=1e-9)
+    assert r["n"] == 52 and r["n_missing"] == 48
+
+
+def test_trial_inputs_use_the_course_validation_kit(small):
+    from course_utils._validate import CourseInputError
+
+    with pytest.raises(CourseInputError, match="has no rows"):
+        trials.mean_difference(small.iloc[:0], "y", "arm", treatment="B", control="A")
+    with pytest.raises(TrialDataError, match="numbers stored as text"):
+        trials.mean_difference(small.assign(y=small["y"].astype(str)), "y", "arm", treatment="B", control="A")
+
+
+def test_summary_statistics_refuse_numeric_strings():
+    # issue 14: numeric strings passed silently as effects and counts
+    with pytest.raises(TrialDataError, match="treatment mean must be a finite number, got '103'"):
+        trials.cohens_d("103", 5.5, 50, 100, 4.5, 50)
+    with pytest.raises(TrialDataError, match="group size"):
+        trials.hedges_g(103, 5.5, "50", 100, 4.5, 50)
+
+
+def test_mixed_model_formula_covariates_give_the_published_table(btheb_long):
+    # the same model as Vehkalahti & Everitt 2019, Table 9.9 (REML), covariates written as a formula
+    fit = trials.mixed_model(btheb_long, "bdi", "treatment", subject="patient_id", time="month",
+                             covariates="bdi_pre + drug + C(length)", **BTHEB_ARMS)
+    assert fit.loc["treated", "estimate"] == pytest.approx(-2.3590, abs=1e-3)
+    assert fit.loc["treated", "se"] == pytest.approx(1.7084, abs=3e-3)
+    assert fit.loc["bdi_pre", "estimate"] == pytest.approx(0.6389, abs=1e-3)
+    assert fit.attrs["n_obs"] == 280
