@@ -13,14 +13,16 @@ if [ "$(uname -s)" = "Linux" ] && [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPL
   case " $* " in *" --no-browser "*) ;; *) extra+=(--no-browser) ;; esac
 fi
 port=8888
+given_port=""
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   case "${args[$i]}" in
-    --port=*) port="${args[$i]#--port=}" ;;
-    --port) port="${args[$((i + 1))]:-8888}" ;;
+    --port=*) port="${args[$i]#--port=}"; given_port=1 ;;
+    --port) port="${args[$((i + 1))]:-8888}"; given_port=1 ;;
   esac
 done
+[ -n "$given_port" ] || extra+=(--port="$port")
 echo "== JupyterLab will serve http://127.0.0.1:${port}/lab (or the next free port); the full URL"
 echo "   with its access token is printed below. Open it in a browser. Ctrl-C twice stops it."
-exec "$ROOT/.venv/bin/jupyter" lab --ip=127.0.0.1 --port="$port" --notebook-dir="$ROOT" "${extra[@]}" "$@" \
+exec "$ROOT/.venv/bin/jupyter" lab --ip=127.0.0.1 --notebook-dir="$ROOT" "${extra[@]}" "$@" \
   "notebooks/00_orientation.ipynb"

@@ -1,6 +1,6 @@
 """Binder / JupyterHub readiness: ``binder/`` is what repo2docker reads.
 
-* ``binder/requirements.txt`` is ``uv export`` of the lock (the library's packages, JupyterLab and the build tools,
+* ``binder/requirements.txt`` is ``uv export`` of the lock (the library's packages, JupyterLab and the build and site tools,
   pinned and hashed); it must stay in sync with ``uv.lock``;
 * ``binder/postBuild`` installs the course package (with its datasets) without
   changing the pins, and registers the ``python3`` kernel;
@@ -28,7 +28,7 @@ from conftest import IN_CI, ROOT
 
 BINDER = ROOT / "binder"
 REQUIREMENTS = BINDER / "requirements.txt"
-EXPORT = ["export", "--frozen", "--no-default-groups", "--group", "lab", "--group", "build", "--no-emit-project", "--format", "requirements.txt"]
+EXPORT = ["export", "--frozen", "--no-default-groups", "--group", "lab", "--group", "build", "--group", "site", "--no-emit-project", "--format", "requirements.txt"]
 REGENERATE = "uv " + " ".join(EXPORT) + " -o binder/requirements.txt"
 
 

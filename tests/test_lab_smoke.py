@@ -2,7 +2,7 @@
 
 ``scripts/lab.sh`` ends with (``extra`` holds ``--allow-root`` when run as root)::
 
-    exec "$ROOT/.venv/bin/jupyter" lab --ip=127.0.0.1 --port="$port" --notebook-dir="$ROOT" "${extra[@]}" "$@" \\
+    exec "$ROOT/.venv/bin/jupyter" lab --ip=127.0.0.1 --notebook-dir="$ROOT" "${extra[@]}" "$@" \\
       "notebooks/00_orientation.ipynb"
 
 This test runs that command (after set-up, which the test command has already done;
@@ -36,7 +36,7 @@ from course_build import has_solution, is_check_cell
 pytestmark = pytest.mark.slow
 
 ORIENTATION = NOTEBOOKS / "00_orientation.ipynb"
-LAB_EXEC_LINE = 'exec "$ROOT/.venv/bin/jupyter" lab --ip=127.0.0.1 --port="$port" --notebook-dir="$ROOT" "${extra[@]}" "$@" \\\n  "notebooks/00_orientation.ipynb"'
+LAB_EXEC_LINE = 'exec "$ROOT/.venv/bin/jupyter" lab --ip=127.0.0.1 --notebook-dir="$ROOT" "${extra[@]}" "$@" \\\n  "notebooks/00_orientation.ipynb"'
 
 
 def _free_port() -> int:

@@ -270,7 +270,7 @@ def test_power_round_trip():
     r = trials.power(0.5, 64)
     # both tails of the two-sided test, as statsmodels: R's default counts only the upper one (0.8014586234)
     # R: power.t.test(n = 64, delta = 0.5, sd = 1, strict = TRUE)$power -> 0.8014595579
-    assert r["estimate"] == pytest.approx(0.8014595579, abs=1e-9)
+    assert r["estimate"] == pytest.approx(0.8014595579, abs=1e-7)  # scipy 1.11 (the lowest allowed) agrees to 1e-8
     assert r.dtype == np.float64 and r["n"] == 128 and r["n_control"] == 64
     assert trials.power(-0.5, 64)["estimate"] == pytest.approx(r["estimate"])
     # R: power.t.test(n = 30, delta = 0.3, strict = TRUE)$power -> 0.2078517718

@@ -139,8 +139,8 @@ def attrition(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"arm": ["a", "a", "b", "b"], "y1": [1, None, 2, 3]})
-    >>> attrition(df, "arm", {"visit 1": "y1"}, treatment="b", control="a").loc["visit 1", ("a", "n")]
-    np.int64(1)
+    >>> int(attrition(df, "arm", {"visit 1": "y1"}, treatment="b", control="a").loc["visit 1", ("a", "n")])
+    1
     """
     data = _frame(data)
     t, c = _arm_masks(data, arm, treatment, control)
