@@ -68,6 +68,9 @@ def main() -> int:
             feedback = api.generate_feedback(assignment, student, force=True) if result.get("success") else {}
         reply: dict[str, Any] = {"student": student, "success": bool(result.get("success")),
                                  "error": ((result.get("error") or "") + "\n" + (result.get("log") or ""))[-4000:], "scores": {}, "max": {}}
+        if not result.get("success") and any(
+                word in reply["error"] for word in ("CellTimeoutError", "UnresponsiveKernelError", "TimeoutError")):
+            reply["timed_out"] = True
         if result.get("success"):
             with Gradebook(db_url) as gb:
                 sub = gb.find_submission(assignment, student)

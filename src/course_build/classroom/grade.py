@@ -296,6 +296,9 @@ def grade(
                         record(Result(name, "timed out", note=f"stopped after {submission_timeout:.0f} s", seconds=seconds))
                         worker.start(timeout=300)
                         continue
+                    if reply.get("student") == sid and reply.get("timed_out") and not reply.get("success"):
+                        record(Result(name, "timed out", note="a cell did not stop at the time limit", seconds=seconds))
+                        continue
                     if reply.get("student") != sid or not reply.get("success"):
                         err = str(reply.get("error", "")).strip().splitlines()
                         record(Result(name, "error", note=(err[-1] if err else "nbgrader failed")[:300], seconds=seconds))
