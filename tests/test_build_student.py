@@ -28,7 +28,7 @@ from course_build import BuildError, student_notebook, student_source
 
 def test_placeholder_keeps_only_the_variable_the_check_reads():
     source = "### BEGIN SOLUTION\nsub = df[df.x > 1]\nanswer_2 = sub.y.mean()\n### END SOLUTION"
-    out = student_source(source, later=['check.number(answer_2, "ck1:MQ==")'])
+    out = student_source(source, later=['check("99.2", answer_2)'])
     assert out == "answer_2 = ...  # YOUR ANSWER HERE"
     assert "sub" not in out and "mean" not in out
 
@@ -78,8 +78,9 @@ def _toy_notebook():
                 outputs=[new_output("execute_result", data={"text/plain": "4"}, execution_count=2)],
             ),
             new_code_cell(
-                'check.number(answer_1, "ck1:NA==", name="Exercise 1", hint="Multiply.")',
-                outputs=[new_output("stream", name="stdout", text="✅ Exercise 1: correct.\n")],
+                'check("99.1", answer_1)',
+                outputs=[new_output("stream", name="stdout", text="✅ 99.1: correct.\n")],
+                metadata={"course": {"exercise": "99.1", "role": "check"}},
             ),
             new_markdown_cell("Model answer: it is 4.\n\n### BEGIN SOLUTION\nFour, because 2 × 2.\n### END SOLUTION"),
             new_code_cell("print('the worked answer', 2 * x)"),
@@ -97,13 +98,26 @@ def test_student_notebook_on_a_toy_lesson():
     sources = [c.source for c in student.cells]
     assert len(student.cells) == len(nb.cells) - 1, "the cell tagged 'solution' is removed"
     assert "answer_1 = ...  # YOUR ANSWER HERE\nanswer_1" in sources
-    assert 'check.number(answer_1, "ck1:NA==", name="Exercise 1", hint="Multiply.")' in sources, "check and hint kept"
+    assert 'check("99.1", answer_1)' in sources, "the one-line check is kept"
+    assert student.cells[4].metadata["course"] == {"exercise": "99.1", "role": "check"}
     assert "raises-exception" in student.cells[4].metadata["tags"]
     assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code"), "outputs cleared"
     assert all(c.get("execution_count") is None for c in student.cells if c.cell_type == "code")
     assert "Four, because" not in "".join(sources) and "*Your answer here.*" in sources[5]
     assert student.metadata["course"] == {"edition": "student"}, "the solution's execution fingerprint is dropped"
     assert nb.cells[3].source.startswith("### BEGIN"), "the input notebook is not modified"
+
+
+def test_check_cells_are_recognised_in_both_formats_and_the_first_format_warns():
+    new = new_code_cell('check("05.1", mh_pain)')
+    by_metadata = new_code_cell("check('05.1',\n      mh_pain)", metadata={"course": {"exercise": "05.1", "role": "check"}})
+    old = new_code_cell('check.number(x, "ck1:MQ==", tol=0.1)')
+    assert build.is_check_cell(new) and build.is_check_cell(by_metadata) and build.is_check_cell(old)
+    assert not build.is_check_cell(new_code_cell("positivity_check(df)")) and not build.is_check_cell(new_markdown_cell('check("05.1", x)'))
+    nb = _toy_notebook()
+    nb.cells[4] = old
+    with pytest.warns(UserWarning, match="convert the lesson with"):
+        student_notebook(nb, name="toy.ipynb")
 
 
 def test_student_notebook_for_the_website_keeps_narrative_outputs_only():

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,21 @@ def _tags(cell: Any) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
+#: A check cell of the exercise format: ``check("05.1", answer)``.
+EXERCISE_CHECK = re.compile(r"""\bcheck\(\s*["'](\d\d\.\d+)["']\s*,""")
+
+
 def is_check_cell(cell: Any) -> bool:
-    """True for a code cell that calls a ``course_utils.check`` function."""
+    """True for a code cell that checks an exercise: ``check("05.1", x)`` or a first-format ``check.number(...)``."""
+    if cell.get("cell_type") != "code":
+        return False
+    source = cell.get("source", "")
+    role = cell.get("metadata", {}).get("course", {}).get("role")
+    return role == "check" or bool(EXERCISE_CHECK.search(source)) or bool(CHECK_CALL.search(source))
+
+
+def is_legacy_check_cell(cell: Any) -> bool:
+    """True for a first-format check (``check.number(answer, "ck1:...", ...)``): its key decodes to the answer."""
     return cell.get("cell_type") == "code" and bool(CHECK_CALL.search(cell.get("source", "")))
 
 
@@ -159,6 +173,13 @@ def student_notebook(nb: Any, *, name: str = "notebook", keep_outputs: bool = Fa
             exercise = has_solution(cell) or SOLUTION_END in cell.source
             if exercise:
                 cell.source = student_source(cell.source, later=code_sources[index + 1 :], where=where)
+            if is_legacy_check_cell(cell):
+                warnings.warn(
+                    f"{where}: a first-format check (check.number/choice/truth/between/columns with a \"ck1:\" key) "
+                    "shows the answer to anyone who decodes it; convert the lesson with "
+                    "`python tools/convert_exercises.py convert NOTEBOOK` then `... rehash NOTEBOOK` (CONTRIBUTING.md section 8)",
+                    UserWarning, stacklevel=2,
+                )
             check = is_check_cell(cell)
             if check:
                 tags = _tags(cell)
@@ -184,10 +205,12 @@ These are the course's lessons with the exercises left open.
 
 * Open a lesson in JupyterLab and run it from the top (*Run > Run All Cells* works:
   the check cells are tagged so that an unanswered exercise does not stop the run).
-* Each exercise cell holds `answer_N = ...  # YOUR ANSWER HERE`. Replace the `...`
-  with your answer, run the cell, then run the check cell below it.
-* A check says ✅ when you are right, ❌ with a hint when you are not yet, and ⏳ while
-  the exercise is unanswered.
+* Each exercise cell holds `name = ...  # YOUR ANSWER HERE`. Replace the `...`
+  with your answer, run the cell, then run the check cell below it, e.g.
+  `check("05.1", mh_pain)`.
+* A check says ✅ when you are right, ❌ with what to change when you are not yet
+  (a common mistake is named), and ⏳ while the exercise is unanswered.
+* Stuck? `hint("05.1")` prints a hint; call it again for the next one.
 * The lessons need the `course-utils` package (it carries the datasets); install it
   as the course's README explains.
 

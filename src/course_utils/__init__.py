@@ -42,6 +42,7 @@ from course_utils.causal import (
     weight_diagnostics,
 )
 from course_utils.dags import backdoor_adjustment_sets, dag_paths, dag_roles, draw_dag
+from course_utils.check import hint  # `from course_utils import check, hint` (check is the callable module)
 
 __version__ = "0.1.0"
 
@@ -87,4 +88,6 @@ __all__ = [
     "dag_paths",
     "dag_roles",
     "draw_dag",
+    "check",
+    "hint",
 ]
