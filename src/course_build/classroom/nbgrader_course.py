@@ -99,10 +99,11 @@ def _exercise_points(lesson: str) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     items: Iterable[Any] = entries.values() if isinstance(entries, dict) else entries
     for entry in items:
-        get = entry.get if isinstance(entry, dict) else (lambda k, d=None, e=entry: getattr(e, k, d))
-        ex_id = get("id")
+        spec = entry if isinstance(entry, dict) else dict(getattr(entry, "spec", {}) or {})
+        ex_id = getattr(entry, "id", None) or spec.get("id")
         if ex_id:
-            out[str(ex_id)] = {"points": get("points", 1), "tol": get("tolerance", get("tol"))}
+            points = getattr(entry, "points", None) or spec.get("points", 1)
+            out[str(ex_id)] = {"points": points, "tol": spec.get("tol", spec.get("tolerance"))}
     return out
 
 
