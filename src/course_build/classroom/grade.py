@@ -72,8 +72,16 @@ def _find_notebook(folder: Path, expected: str) -> Path | None:
     return found[0] if len(found) == 1 else None
 
 
+def _env() -> dict[str, str]:
+    """This environment's executables first on PATH (nbgrader runs ``alembic`` from PATH)."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
 def _nbgrader(args: Sequence[str], cwd: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True, text=True,
+                          env=_env())
     if proc.returncode != 0:
         raise BuildError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
 
@@ -91,7 +99,7 @@ class _Worker:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "course_build.classroom._worker", str(self.root), self.assignment],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            start_new_session=True,
+            start_new_session=True, env=_env(),
         )
         lines = self.lines
         stdout = self.proc.stdout

@@ -343,10 +343,13 @@ Run nbgrader from this folder: `nbgrader generate_assignment LESSON`, `nbgrader 
 LESSON`, `nbgrader generate_feedback LESSON`, `nbgrader export`.  See instructors/grading.md.
 """
 import os
+import sys
 
 from course_build.classroom import nbgrader_plugins as course
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it reads this file
+# nbgrader runs `alembic` (its database migrations) from PATH: use this environment's
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
