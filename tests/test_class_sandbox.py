@@ -103,3 +103,14 @@ def test_find_exercises_in_engine_format() -> None:
     nb = new_notebook(cells=[new_code_cell("x = 1"), answer, checkc])
     (ex,) = find_exercises(nbformat.from_dict(nb), "90")
     assert (ex.id, ex.answer_expr, ex.answer_cell, ex.check_cell, ex.points) == ("90.1", "y", 1, 2, 1.0)
+
+
+def test_instructor_hidden_tests_are_read_from_their_own_folder(tmp_path: Path) -> None:
+    from course_build.classroom.nbgrader_course import _extra_hidden
+
+    (tmp_path / "04.json").write_text(json.dumps({"04.4": ["assert 0 < n_backdoor < 10"]}), encoding="utf-8")
+    extra = _extra_hidden("04", tmp_path)
+    assert extra == {"04.4": ["assert 0 < n_backdoor < 10"]}
+    ex = Exercise("04.4", "n_backdoor", tol=0.4, expected={"kind": "number", "value": 4.0}, extra_hidden=extra["04.4"])
+    assert hidden_test(ex)[-1] == "assert 0 < n_backdoor < 10"
+    assert _extra_hidden("05", tmp_path) == {}
