@@ -17,6 +17,7 @@ import io
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +64,17 @@ def main() -> int:
         if not student:
             continue
         sink = io.StringIO()
+        t0 = time.perf_counter()
         with contextlib.redirect_stderr(sink), contextlib.redirect_stdout(sink):
             result = api.autograde(assignment, student, force=True, create=True)
-            feedback = api.generate_feedback(assignment, student, force=True) if result.get("success") else {}
+            t1 = time.perf_counter()
+            want_feedback = os.environ.get("COURSE_GRADE_FEEDBACK", "1") == "1"
+            feedback = (api.generate_feedback(assignment, student, force=True)
+                        if result.get("success") and want_feedback else {})
+        t2 = time.perf_counter()
         reply: dict[str, Any] = {"student": student, "success": bool(result.get("success")),
-                                 "error": ((result.get("error") or "") + "\n" + (result.get("log") or ""))[-4000:], "scores": {}, "max": {}}
+                                 "error": ((result.get("error") or "") + "\n" + (result.get("log") or ""))[-4000:], "scores": {}, "max": {},
+                                 "seconds": {"autograde": t1 - t0, "feedback": t2 - t1}}
         if not result.get("success") and any(
                 word in reply["error"] for word in ("CellTimeoutError", "UnresponsiveKernelError", "TimeoutError")):
             reply["timed_out"] = True

@@ -51,7 +51,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     try:
         results = grade(args.lesson, args.submissions, args.out, course=args.course, notebooks=args.notebooks,
                         workers=args.workers, timeout=args.timeout, submission_timeout=args.submission_timeout,
-                        memory_mb=args.memory_mb, feedback_dir=args.feedback, progress=not args.quiet)
+                        memory_mb=args.memory_mb, feedback_dir=args.feedback, feedback=not args.no_feedback,
+                        progress=not args.quiet)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -86,5 +87,6 @@ def add_cli(commands: Any) -> None:
     g.add_argument("--submission-timeout", type=float, default=600.0, help="seconds a whole submission may run")
     g.add_argument("--memory-mb", type=int, default=2048, help="memory cap of each grading kernel (MB)")
     g.add_argument("--feedback", default=None, help="folder for per-student feedback HTML (default: beside --out)")
+    g.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML (faster)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_cmd_grade)

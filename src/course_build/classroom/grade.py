@@ -89,8 +89,8 @@ def _nbgrader(args: Sequence[str], cwd: Path) -> None:
 class _Worker:
     """A ``_worker`` process with its own course copy; restarted after a kill."""
 
-    def __init__(self, root: Path, assignment: str) -> None:
-        self.root, self.assignment = root, assignment
+    def __init__(self, root: Path, assignment: str, feedback: bool = True) -> None:
+        self.root, self.assignment, self.feedback = root, assignment, feedback
         self.proc: subprocess.Popen[str] | None = None
         self.lines: queue.Queue[str | None] = queue.Queue()
 
@@ -99,7 +99,7 @@ class _Worker:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "course_build.classroom._worker", str(self.root), self.assignment],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            start_new_session=True, env=_env(),
+            start_new_session=True, env={**_env(), "COURSE_GRADE_FEEDBACK": "1" if self.feedback else "0"},
         )
         lines = self.lines
         stdout = self.proc.stdout
@@ -181,6 +181,7 @@ def grade(
     submission_timeout: float = 600.0,
     memory_mb: int = 2048,
     feedback_dir: str | os.PathLike | None = None,
+    feedback: bool = True,
     progress: bool = True,
     on_result: Callable[[Result], None] | None = None,
 ) -> list[Result]:
@@ -206,6 +207,8 @@ def grade(
         stopped and marked ``timed out``.
     feedback_dir : path, optional
         Where per-student feedback HTML goes (default: next to ``out``, ``<stem>-feedback/``).
+    feedback : bool
+        Write nbgrader's feedback HTML (about 1 s per submission); False skips it.
 
     Returns
     -------
@@ -285,7 +288,7 @@ def grade(
                     on_result(res)
 
         def run(root: Path) -> None:
-            worker = _Worker(root, assignment)
+            worker = _Worker(root, assignment, feedback)
             worker.start(timeout=300)
             try:
                 while True:
