@@ -56,8 +56,11 @@ else
 fi
 
 # 2. The project environment, exactly as locked (fails if uv.lock is out of date).
-echo "== syncing .venv from uv.lock"
-"$UV" sync --locked --python "$PYTHON" --quiet
+#    COURSE_GROUPS adds dependency groups (scripts/test.sh and scripts/instructor.sh: "instructor").
+GROUP_ARGS=()
+for group in ${COURSE_GROUPS:-}; do GROUP_ARGS+=(--group "$group"); done
+echo "== syncing .venv from uv.lock${COURSE_GROUPS:+ (with: $COURSE_GROUPS)}"
+"$UV" sync --locked --python "$PYTHON" --quiet ${GROUP_ARGS[@]+"${GROUP_ARGS[@]}"}
 
 # 3. The python3 kernel, inside .venv, pointing at .venv's interpreter.
 #    Skipped when it is already there and right, so running set-up again (e.g. scripts/course.sh while

@@ -2,7 +2,11 @@
 # Set everything up and run every test: unit tests plus nbval over every notebook.
 #   bash scripts/test.sh            # the full suite (this is what CI runs)
 #   bash scripts/test.sh -k survey  # extra arguments go to pytest
+# The class-grading tests (tests/test_class_*.py) need the instructor tools: nbgrader and
+# JupyterHub (dependency group), configurable-http-proxy (npm) and bubblewrap (Debian).
+export COURSE_GROUPS="${COURSE_GROUPS:-instructor}"
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+source "$ROOT/scripts/instructor_tools.sh"
 
 # Headless Chromium for tests/test_browser.py: Debian's package, never a browser download.
 # Installed only when running as root; otherwise that test skips locally and fails in CI.

@@ -11,6 +11,10 @@ Measures, with the project's ``python3`` kernel exactly as CI runs the lessons:
 * ``import course_utils`` in a fresh interpreter, and which heavy libraries it pulls in;
 * with ``--test-suite``, the README's whole test command (pytest over ``tests`` and
   ``notebooks`` with nbval), serial and with 2 workers;
+* with ``--grading N``, grading N submissions of one lesson (``--grading-lesson``, default 04)
+  with ``course grade`` (nbgrader autograde in the sandbox, feedback HTML included), serial and
+  on 2 workers: submissions per minute and the ratio to the grading floor (the floor
+  notebook's kernel start + imports, per submission, divided by the workers; goal ≤ 1.5);
 * the install time from the lock: ``uv sync --locked`` into a fresh environment in a
   temporary folder (``--cold`` also measures it with an empty package cache, which
   downloads every wheel);
@@ -25,6 +29,7 @@ Usage::
     .venv/bin/python tools/benchmark.py --cold          # also a cold-cache install
     .venv/bin/python tools/benchmark.py --skip-install --repeat 3
     .venv/bin/python tools/benchmark.py notebooks/03_*.ipynb
+    .venv/bin/python tools/benchmark.py notebooks/04_*.ipynb --skip-install --grading 60
 
 Run it on an otherwise idle machine: other work on the 2 cores inflates every number.
 """
@@ -164,6 +169,58 @@ def run_suite(paths: list[str], workers: int) -> float:
     return time.perf_counter() - start
 
 
+GRADING_RATIO_BUDGET = 1.5
+
+
+def grading_seconds(n: int, lesson: str, floor: float) -> dict:
+    """Grade ``n`` copies of the lesson's full solution with ``course grade``, serial and on 2 workers.
+
+    The nbgrader course is made once beforehand (not timed).  The floor per submission is the
+    floor notebook's time (kernel start + imports), measured in this run.
+    """
+    import copy
+
+    import nbformat
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from course_build.classroom.grade import grade
+    from course_build.classroom.nbgrader_course import init_course
+
+    out: dict = {"grading_n": n, "grading_lesson": lesson, "grading_floor_s": floor}
+    with tempfile.TemporaryDirectory() as tmp:
+        course = Path(tmp) / "course"
+        sources = init_course(course, lessons=[lesson], progress=False)
+        assignment, name = sources[0].parent.name, sources[0].name
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
+                       cwd=course, check=True, capture_output=True, env=_env())
+        release = nbformat.read(course / "release" / assignment / name, as_version=4)
+        source = nbformat.read(sources[0], as_version=4)
+        answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+                   if c.metadata.get("nbgrader", {}).get("solution")}
+        full = copy.deepcopy(release)
+        for cell in full.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in answers:
+                cell.source = answers[gid]
+        subs = Path(tmp) / "submissions"
+        for i in range(n):
+            (subs / f"student{i:03d}").mkdir(parents=True)
+            nbformat.write(full, subs / f"student{i:03d}" / name)
+        for workers in (1, 2):
+            start = time.perf_counter()
+            results = grade(lesson, subs, Path(tmp) / f"grades{workers}.csv", course=course, workers=workers,
+                            progress=False)
+            seconds = time.perf_counter() - start
+            bad = [r.student for r in results if r.status != "graded" or sum(r.scores.values()) != sum(r.max_scores.values())]
+            out[f"grading_{workers}w_s"] = seconds
+            out[f"grading_{workers}w_per_min"] = n / seconds * 60
+            out[f"grading_{workers}w_over_floor"] = seconds / (n * floor / workers)
+            out[f"grading_{workers}w_not_full_marks"] = bad
+            print(f"  grading {n} x lesson {lesson}, {workers} worker(s): {seconds:.1f} s"
+                  + (f" ({len(bad)} not at full marks!)" if bad else ""), file=sys.stderr)
+    return out
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -185,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold", action="store_true", help="also time a cold-cache install (downloads every wheel)")
     parser.add_argument("--test-suite", action="store_true",
                         help="also time the README's test command (pytest + nbval), serial and on 2 workers")
+    parser.add_argument("--grading", type=int, default=0, metavar="N",
+                        help="also time grading N submissions with `course grade`, serial and on 2 workers")
+    parser.add_argument("--grading-lesson", default="04", help="the lesson graded by --grading (default 04)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
 
@@ -230,13 +290,19 @@ def main(argv: list[str] | None = None) -> int:
             seconds, code = pytest_seconds(workers)
             results[f"{label}_s"], results[f"{label}_exit"] = seconds, code
 
+    if args.grading:
+        results.update(grading_seconds(args.grading, args.grading_lesson, floor))
+        ok_grading = all(results[f"grading_{w}w_over_floor"] <= GRADING_RATIO_BUDGET for w in (1, 2))
+    else:
+        ok_grading = True
+
     if not args.skip_install:
         results["install_warm_s"] = install_seconds(cold=False)
         if args.cold:
             results["install_cold_s"] = install_seconds(cold=True)
 
     over = {k: v for k, v in results["lessons"].items() if v > LESSON_BUDGET_S}
-    ok = not over and ratio <= SUITE_RATIO_BUDGET
+    ok = not over and ratio <= SUITE_RATIO_BUDGET and ok_grading
     print(_table(results, over, ratio, ok))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -269,6 +335,14 @@ def _table(r: dict, over: dict, ratio: float, ok: bool) -> str:
         if f"{key}_s" in r:
             status = "passed" if r[f"{key}_exit"] == 0 else f"pytest exit {r[f'{key}_exit']}"
             lines.append(f"| README test command (pytest + nbval), {label} | {s(r[f'{key}_s'])} | {status} |")
+    if "grading_n" in r:
+        n_sub, lesson = r["grading_n"], r["grading_lesson"]
+        for w in (1, 2):
+            sec, ratio_g = r[f"grading_{w}w_s"], r[f"grading_{w}w_over_floor"]
+            label = "serial" if w == 1 else f"{w} workers"
+            lines.append(f"| grading {n_sub} submissions of lesson {lesson} (`course grade`), {label} | {s(sec)} "
+                         f"({n_sub / sec * 60:.1f} / min) | ÷ floor ({n_sub} × {r['grading_floor_s']:.1f} s ÷ {w}) = "
+                         f"{ratio_g:.2f} {'✓' if ratio_g <= GRADING_RATIO_BUDGET else '✗ OVER'} (≤ {GRADING_RATIO_BUDGET}) |")
     if "install_warm_s" in r:
         lines.append(f"| install from uv.lock, warm cache (`uv sync --locked`) | {s(r['install_warm_s'])} | |")
     if "install_cold_s" in r:

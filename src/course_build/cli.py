@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from course_build._common import BuildError
+from course_build.classroom.cli import add_cli as add_class_cli
 from course_build.site import build_site
 from course_build.student import build_student
 
@@ -57,6 +58,7 @@ def add_cli(commands: Any) -> None:
     site.add_argument("--keep-source", action="store_true", help="keep the generated book sources in OUT/_book")
     site.add_argument("--notebooks", default=None, help="lessons folder (default: notebooks/)")
     site.set_defaults(func=_cmd_site)
+    add_class_cli(commands)  # course class init, course grade (instructors; issue 11)
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - thin wrapper
