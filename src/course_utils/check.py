@@ -470,7 +470,7 @@ def number(
         The expected number, usually as a key from :func:`encode`.
     tol, rel : float, optional
         Absolute and relative tolerance; the answer passes if either holds. With
-        neither, the answer must match to about nine significant digits.
+        neither, the absolute tolerance is ``1e-9 * max(1, abs(expected))``.
     name : str, optional
         The exercise's name, shown in the messages.
     hint : str, optional
