@@ -52,11 +52,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from typing_extensions import Unpack
 
 __all__ = [
     "OPTIONS",
@@ -143,12 +148,23 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[\w’'’-]+", text)
 
 
-def unanswered(answer: Any) -> bool:
+def unanswered(answer: object) -> bool:
     """True when an answer is still the starting cell's placeholder (``...``) everywhere.
 
     A dict counts as unanswered when every value other than ``option`` is ``...``
     (or ``None``), so that an untouched starting cell is reported as *not answered
     yet* rather than as wrong.
+
+    Parameters
+    ----------
+    answer : object
+        A checkpoint's answer: usually a dict, or ``...`` itself.  Empty text and
+        placeholder text such as ``"TODO"`` count as unanswered too.
+
+    Returns
+    -------
+    bool
+        True if nothing has been filled in yet.
 
     Examples
     --------
@@ -165,13 +181,24 @@ def unanswered(answer: Any) -> bool:
     return False
 
 
-def answer(**fields: Any) -> Any:
+def answer(**fields: object) -> dict[str, object] | EllipsisType:
     """Collect the parts of one checkpoint's answer into a dict (``...`` while none is filled in).
 
     The starting cells end with ``pico = capstone.answer(option=option, population=population, ...)``.
     While every part (other than ``option``) is still the placeholder ``...``, the
     result is ``...`` itself, so the check says *not answered yet* instead of
     listing every empty field.
+
+    Parameters
+    ----------
+    **fields : object
+        The parts of the answer by name, e.g. ``option``, ``population``.
+
+    Returns
+    -------
+    dict or Ellipsis
+        The parts as a dict, or ``...`` while none of them (other than
+        ``option``) is filled in (see :func:`unanswered`).
 
     Examples
     --------
@@ -215,7 +242,7 @@ def _text_problem(value: Any, name: str, explain: str, min_words: int) -> str | 
 # --------------------------------------------------------------------------- 12.1 question
 
 
-def check_pico(answer: Any) -> list[str]:
+def check_pico(answer: object) -> list[str]:
     """Checkpoint 12.1: the question as PICO, every field filled in.
 
     Parameters
@@ -237,6 +264,7 @@ def check_pico(answer: Any) -> list[str]:
     problems = _require_mapping(answer, "Your PICO answer", ["option", *_PICO_FIELDS])
     if problems:
         return problems
+    assert isinstance(answer, Mapping)  # _require_mapping has checked it
     answer = dict(answer)
     if "exposure" not in answer and "intervention" in answer:
         answer["exposure"] = answer["intervention"]
@@ -259,7 +287,7 @@ def check_pico(answer: Any) -> list[str]:
 # --------------------------------------------------------------------------- 12.2 diagram
 
 
-def check_diagram(answer: Any) -> list[str]:
+def check_diagram(answer: object) -> list[str]:
     """Checkpoint 12.2: a causal diagram that holds the question and justifies the adjustment.
 
     Parameters
@@ -298,6 +326,8 @@ def check_diagram(answer: Any) -> list[str]:
     problems = _require_mapping(answer, "Your diagram answer", ["edges", "exposure", "outcome", "adjusted"])
     if problems:
         return problems
+
+    assert isinstance(answer, Mapping)  # _require_mapping has checked it
     edges = answer.get("edges", ...)
     if _is_placeholder(edges):
         return ['Fill in edges: the arrows of your diagram as a list of (cause, effect) pairs, '
@@ -436,7 +466,7 @@ def _ids(frame: pd.DataFrame, column: str | None) -> pd.Index | None:
     return pd.Index(pd.Series(values).dropna().unique())
 
 
-def check_analysis(answer: Any, *, load: Callable[[str], pd.DataFrame] | None = None) -> list[str]:
+def check_analysis(answer: object, *, load: Callable[[str], pd.DataFrame] | None = None) -> list[str]:
     """Checkpoint 12.3: an estimate with its 95% CI, computed from the option's dataset.
 
     Parameters
@@ -458,10 +488,18 @@ def check_analysis(answer: Any, *, load: Callable[[str], pd.DataFrame] | None = 
         real interval; ``n`` is a whole number equal to the dataset's rows or to
         the rows of ``rows``, whose identifiers (e.g. ``patient_id``) all belong to
         the dataset.
+
+    Examples
+    --------
+    >>> check_analysis({"option": "B", "dataset": ..., "result": ..., "rows": None})
+    ["Fill in dataset: the name of the dataset you analysed, as given to cu.load (for option B: 'btheb')."]
+    >>> check_analysis({"option": "B", "dataset": "nhefs", "result": ..., "rows": None})[0][:47]
+    "dataset is 'nhefs', which is not a dataset of o"
     """
     problems = _require_mapping(answer, "Your analysis answer", ["option", "dataset", "result", "rows"])
     if problems:
         return problems
+    assert isinstance(answer, Mapping)  # _require_mapping has checked it
     option, problems = _option(answer)
     if option is None:
         return problems
@@ -547,7 +585,7 @@ def check_analysis(answer: Any, *, load: Callable[[str], pd.DataFrame] | None = 
 # --------------------------------------------------------------------------- 12.4 threats
 
 
-def check_threats(answer: Any) -> list[str]:
+def check_threats(answer: object) -> list[str]:
     """Checkpoint 12.4: the threats to validity, each named and explained in words.
 
     Parameters
@@ -569,6 +607,7 @@ def check_threats(answer: Any) -> list[str]:
     problems = _require_mapping(answer, "Your threats answer", list(_THREATS))
     if problems:
         return problems
+    assert isinstance(answer, Mapping)  # _require_mapping has checked it
     for key, explain in _THREATS.items():
         problem = _text_problem(answer.get(key, ...), key, explain + " and their likely direction", MIN_REASON_WORDS + 4)
         if problem:
@@ -582,7 +621,7 @@ def check_threats(answer: Any) -> list[str]:
 # --------------------------------------------------------------------------- 12.5 grade
 
 
-def check_grade(answer: Any) -> list[str]:
+def check_grade(answer: object) -> list[str]:
     """Checkpoint 12.5: a GRADE-style certainty rating with a reason for every domain.
 
     Parameters
@@ -600,12 +639,23 @@ def check_grade(answer: Any) -> list[str]:
         observational studies for A, D, E and F); every downgrade domain
         (:data:`course_utils.evidence.DOWNGRADE_DOMAINS`) and every upgrade used
         has a reason of a few words — "no serious concern" is a reason too.
+
+    Examples
+    --------
+    >>> check_grade({"option": "B", "grade": ...})
+    ['Fill in grade: the result of cu.assess_certainty(design, outcome=..., downgrades=..., reasons=...).']
+    >>> from course_utils import evidence
+    >>> g = evidence.assess_certainty("observational", outcome="BDI-II score")
+    >>> check_grade({"option": "B", "grade": g})[0][:56]
+    "Option B starts as 'randomised' evidence (its evidence c"
     """
     from course_utils import evidence
 
     problems = _require_mapping(answer, "Your grading answer", ["option", "grade"])
     if problems:
         return problems
+
+    assert isinstance(answer, Mapping)  # _require_mapping has checked it
     option, problems = _option(answer)
     if option is None:
         return problems
@@ -668,6 +718,17 @@ def stated_certainty(text: str) -> list[str]:
     conditional (sentences with *would*, *could*, *if* ... describe what would
     change the verdict, not the verdict).
 
+    Parameters
+    ----------
+    text : str
+        The appraisal (or any text).
+
+    Returns
+    -------
+    list of str
+        The levels found, each one of ``"high"``, ``"moderate"``, ``"low"`` and
+        ``"very low"``; empty when the text states none.
+
     Examples
     --------
     >>> stated_certainty("Our certainty in any effect is very low. A trial could raise it to moderate.")
@@ -695,7 +756,7 @@ def stated_certainty(text: str) -> list[str]:
     return found
 
 
-def check_appraisal(answer: Any) -> list[str]:
+def check_appraisal(answer: object) -> list[str]:
     """Checkpoint 12.6: a plain-language appraisal that states the grade's certainty and matches it.
 
     Parameters
@@ -726,6 +787,8 @@ def check_appraisal(answer: Any) -> list[str]:
     problems = _require_mapping(answer, "Your appraisal answer", ["text", "grade"])
     if problems:
         return problems
+
+    assert isinstance(answer, Mapping)  # _require_mapping has checked it
     grade = answer.get("grade", ...)
     if not isinstance(grade, evidence.Certainty):
         return ["grade should be your grade from checkpoint 12.5 (the result of cu.assess_certainty): "
@@ -771,8 +834,18 @@ def check_appraisal(answer: Any) -> list[str]:
 # --------------------------------------------------------------------------- drawing the diagram
 
 
-def show_diagram(diagram: Any, *, title: str | None = None, figsize: tuple[float, float] | None = None,
-                 **kwargs: Any) -> Any:
+class DrawOptions(TypedDict, total=False):
+    """The options :func:`show_diagram` passes on to :func:`course_utils.dags.draw_dag`."""
+
+    ax: Axes | None
+    highlight: bool | Mapping[Hashable, str]
+    paths: Sequence[Sequence[Hashable]]
+    label_side: Mapping[Hashable, str] | None
+    legend: bool
+
+
+def show_diagram(diagram: object, *, title: str | None = None, figsize: tuple[float, float] | None = None,
+                 **kwargs: Unpack[DrawOptions]) -> Axes | None:
     """Draw the diagram of checkpoint 12.2 with :func:`course_utils.dags.draw_dag`, or say what is missing.
 
     Parameters
@@ -785,12 +858,27 @@ def show_diagram(diagram: Any, *, title: str | None = None, figsize: tuple[float
     figsize : (width, height), optional
         Size of a new figure in inches (ignored when ``ax`` is passed).
     **kwargs
-        Passed on to ``draw_dag`` (e.g. ``ax``, ``label_side``).
+        Passed on to ``draw_dag``: ``ax``, ``highlight``, ``paths``,
+        ``label_side``, ``legend``.
 
     Returns
     -------
     matplotlib.axes.Axes or None
         None, with a printed note, while the diagram is not filled in yet.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> ax = show_diagram({"edges": [("pain", "kratom"), ("pain", "depression"), ("kratom", "depression")],
+    ...                    "exposure": "kratom", "outcome": "depression", "adjusted": ["pain"]})
+    >>> sorted(t.get_text() for t in ax.texts if t.get_text())
+    ['Your causal diagram', 'depression', 'kratom', 'pain']
+    >>> plt.close(ax.figure)
+    >>> show_diagram({"edges": ..., "exposure": ..., "outcome": ...}) is None
+    ⏳ Nothing to draw yet: fill in edges, exposure and outcome in the cell above, then run this cell.
+    True
     """
     from course_utils import dags
 

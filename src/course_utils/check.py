@@ -247,7 +247,7 @@ def _check_rule(ex: Exercise, answer: Any) -> None:
     _pass(ex)
 
 
-def check(exercise_id: str, answer: Any) -> None:
+def check(exercise_id: str, answer: object) -> None:
     """Check the answer to one exercise.
 
     Parameters
@@ -329,6 +329,14 @@ def hint(exercise_id: str, number: int | None = None) -> None:
 
     Each call shows the next hint; after the last one it says so.
 
+    Parameters
+    ----------
+    exercise_id : str
+        The exercise's id, e.g. ``"05.3"``.
+    number : int, optional
+        Show this hint (1 is the first; out-of-range numbers are clipped to the
+        hints there are) instead of the next one.
+
     Examples
     --------
     >>> hint("05.3", 1)  # doctest: +ELLIPSIS
@@ -353,7 +361,7 @@ def hint(exercise_id: str, number: int | None = None) -> None:
 class _CallableModule(types.ModuleType):
     """``from course_utils import check`` gives this module; calling it runs :func:`check`."""
 
-    def __call__(self, exercise_id: str, answer: Any) -> None:
+    def __call__(self, exercise_id: str, answer: object) -> None:
         check(exercise_id, answer)
 
 
@@ -370,12 +378,38 @@ def _legacy_fail(name: str, hint: str) -> None:
 
 
 def passed(name: str, note: str = "") -> None:
-    """Print the fixed pass message (first format)."""
+    """Print the fixed pass message (first format).
+
+    Parameters
+    ----------
+    name : str
+        The exercise's name, shown in the message.
+    note : str, optional
+        A remark appended after "correct.".
+
+    Examples
+    --------
+    >>> passed("Q", "Well spotted.")
+    ✅ Q: correct. Well spotted.
+    """
     print(f"✅ {name}: correct." + (f" {note}" if note else ""))
 
 
-def encode(value: Any) -> str:
+def encode(value: object) -> str:
     """Encode an expected answer for use in a check cell.
+
+    The key is base64 of the value's JSON, not a hash: it hides the answer from a
+    glance only.
+
+    Parameters
+    ----------
+    value : object
+        A JSON-serialisable answer (a number, text, a truth value or a list of them).
+
+    Returns
+    -------
+    str
+        The key, ``"ck1:"`` followed by the base64 text.
 
     Examples
     --------
@@ -417,8 +451,8 @@ def _as_float(answer: Any, name: str) -> float:
 
 
 def number(
-    answer: Any,
-    expected: Any,
+    answer: object,
+    expected: object,
     *,
     tol: float | None = None,
     rel: float | None = None,
@@ -427,6 +461,29 @@ def number(
     note: str = "",
 ) -> None:
     """Check a numeric answer within an absolute (``tol``) or relative (``rel``) tolerance.
+
+    Parameters
+    ----------
+    answer : object
+        The learner's answer; it must convert to one number.
+    expected : object
+        The expected number, usually as a key from :func:`encode`.
+    tol, rel : float, optional
+        Absolute and relative tolerance; the answer passes if either holds. With
+        neither, the absolute tolerance is ``1e-9 * max(1, abs(expected))``.
+    name : str, optional
+        The exercise's name, shown in the messages.
+    hint : str, optional
+        Text added to the failure message.
+    note : str, optional
+        Text added to the pass message.
+
+    Raises
+    ------
+    ExerciseNotAnswered
+        The answer is ``...`` or None.
+    ExerciseIncorrect
+        The answer is not a number, is NaN, or lies outside the tolerance.
 
     Examples
     --------
@@ -447,9 +504,22 @@ def number(
 
 
 def between(
-    answer: Any, low: float, high: float, *, name: str = "Exercise", hint: str = "", note: str = ""
+    answer: object, low: float, high: float, *, name: str = "Exercise", hint: str = "", note: str = ""
 ) -> None:
     """Check that a number lies in an openly stated range (for answers that may vary).
+
+    Parameters
+    ----------
+    answer : object
+        The learner's answer; it must convert to one number.
+    low, high : float
+        The range, both ends included.
+    name : str, optional
+        The exercise's name, shown in the messages.
+    hint : str, optional
+        Text added to the failure message.
+    note : str, optional
+        Text added to the pass message.
 
     Examples
     --------
@@ -470,10 +540,10 @@ def _normalise(value: Any) -> Any:
 
 
 def choice(
-    answer: Any,
-    expected: Any,
+    answer: object,
+    expected: object,
     *,
-    options: Iterable[Any] | None = None,
+    options: Iterable[object] | None = None,
     name: str = "Exercise",
     hint: str = "",
     note: str = "",
@@ -481,6 +551,22 @@ def choice(
     """Check a multiple-choice answer (case and surrounding spaces are ignored).
 
     ``expected`` may be one encoded option or an encoded list of acceptable options.
+
+    Parameters
+    ----------
+    answer : object
+        The learner's answer, usually text.
+    expected : object
+        The right option, or a list of acceptable options, usually as a key from
+        :func:`encode`.
+    options : iterable, optional
+        The options offered; an answer that is none of them is told to pick one.
+    name : str, optional
+        The exercise's name, shown in the messages.
+    hint : str, optional
+        Text added to the failure message.
+    note : str, optional
+        Text added to the pass message.
 
     Examples
     --------
@@ -500,8 +586,21 @@ def choice(
     passed(name, note)
 
 
-def truth(answer: Any, expected: Any, *, name: str = "Exercise", hint: str = "", note: str = "") -> None:
+def truth(answer: object, expected: object, *, name: str = "Exercise", hint: str = "", note: str = "") -> None:
     """Check a True/False answer.
+
+    Parameters
+    ----------
+    answer : object
+        The learner's answer; it must be ``True`` or ``False`` (not text).
+    expected : object
+        The right truth value, usually as a key from :func:`encode`.
+    name : str, optional
+        The exercise's name, shown in the messages.
+    hint : str, optional
+        Text added to the failure message.
+    note : str, optional
+        Text added to the pass message.
 
     Examples
     --------
@@ -517,9 +616,22 @@ def truth(answer: Any, expected: Any, *, name: str = "Exercise", hint: str = "",
 
 
 def columns(
-    frame: Any, required: Iterable[str], *, name: str = "Exercise", hint: str = "", note: str = ""
+    frame: object, required: Iterable[str], *, name: str = "Exercise", hint: str = "", note: str = ""
 ) -> None:
     """Check that a DataFrame (or Series index) has the required columns.
+
+    Parameters
+    ----------
+    frame : object
+        The learner's table: a DataFrame, or a Series whose index is checked.
+    required : iterable of str
+        The column names that must be present.
+    name : str, optional
+        The exercise's name, shown in the messages.
+    hint : str, optional
+        Text added to the failure message.
+    note : str, optional
+        Text added to the pass message.
 
     Examples
     --------

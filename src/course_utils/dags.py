@@ -38,9 +38,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "ROLE_STYLES",
@@ -70,6 +75,11 @@ _LABEL_OFFSETS = {  # direction (dx, dy) and text alignment for each label side
 }
 _ROLE_ORDER = ("exposure", "outcome", "confounder", "mediator", "collider", "other")
 
+#: The forms a diagram's arrows may take (see the module docstring): a ``networkx.DiGraph``,
+#: a two-column DataFrame, a mapping (``{parent: [children]}`` or one with an ``"edges"`` key)
+#: or a list of ``(cause, effect)`` pairs (or ``(cause, effect, coefficient)`` triples).
+Edges: TypeAlias = "nx.DiGraph | pd.DataFrame | Mapping[Hashable, object] | Iterable[Sequence[Hashable]]"
+
 MAX_CANDIDATES = 16
 MAX_PATHS = 500
 
@@ -81,7 +91,7 @@ class DagError(ValueError):
 # ------------------------------------------------------------------ input
 
 
-def as_digraph(edges: Any) -> Any:
+def as_digraph(edges: Edges) -> nx.DiGraph:
     """Turn any accepted edge description into a ``networkx.DiGraph`` (checked to be acyclic).
 
     Parameters
@@ -144,7 +154,7 @@ def _edge_pairs(edges: Any) -> list[Any]:
     if isinstance(edges, Mapping):
         if "edges" in edges:
             return _edge_pairs(edges["edges"])
-        pairs = []
+        pairs: list[tuple[Hashable, object]] = []
         for parent, children in edges.items():
             if isinstance(children, (str, bytes)) or not isinstance(children, Iterable):
                 children = [children]
@@ -173,7 +183,7 @@ def _require_nodes(graph: Any, **named: Any) -> None:
 # ------------------------------------------------------------------ roles
 
 
-def dag_roles(edges: Any, exposure: Hashable, outcome: Hashable) -> pd.DataFrame:
+def dag_roles(edges: Edges, exposure: Hashable, outcome: Hashable) -> pd.DataFrame:
     """The role of every variable relative to an exposure and an outcome.
 
     Definitions (for a directed acyclic graph):
@@ -187,6 +197,18 @@ def dag_roles(edges: Any, exposure: Hashable, outcome: Hashable) -> pd.DataFrame
 
     A variable can have more than one role; ``role`` shows the first in the order
     confounder, mediator, collider, and the boolean columns show all.
+
+    Parameters
+    ----------
+    edges : Edges
+        The diagram's arrows (see the module docstring for the accepted forms).
+    exposure, outcome : node
+        The exposure and the outcome; two different nodes of the diagram.
+
+    Raises
+    ------
+    DagError
+        An invalid diagram, a name that is not a node, or exposure == outcome.
 
     Returns
     -------
@@ -281,7 +303,7 @@ def _colliders_on_paths(graph: Any, exposure: Hashable, outcome: Hashable) -> se
 
 
 def dag_paths(
-    edges: Any, exposure: Hashable, outcome: Hashable, adjusted: Iterable[Hashable] = ()
+    edges: Edges, exposure: Hashable, outcome: Hashable, adjusted: Iterable[Hashable] = ()
 ) -> pd.DataFrame:
     """Every path between exposure and outcome, its kind, and whether it is open.
 
@@ -290,6 +312,15 @@ def dag_paths(
     has an adjusted descendant.  ``kind`` is ``"causal"`` (all arrows point from
     exposure to outcome), ``"back-door"`` (starts with an arrow *into* the
     exposure) or ``"non-causal"`` (any other path, e.g. through a collider).
+
+    Parameters
+    ----------
+    edges : Edges
+        The diagram's arrows (see the module docstring for the accepted forms).
+    exposure, outcome : node
+        The two ends of the paths.
+    adjusted : iterable of nodes, optional
+        The variables adjusted for (default none).
 
     Returns
     -------
@@ -330,12 +361,12 @@ def dag_paths(
         rows.append({"path": text, "kind": kind, "open": is_open, "colliders": ", ".join(colliders)})
     order = {"causal": 0, "back-door": 1, "non-causal": 2}
     # a fixed order (kind, then length, then text): networkx's path search order can depend on hashing
-    rows.sort(key=lambda r: (order[r["kind"]], len(r["path"]), r["path"]))
+    rows.sort(key=lambda r: (order[str(r["kind"])], len(str(r["path"])), str(r["path"])))
     return pd.DataFrame(rows, columns=["path", "kind", "open", "colliders"])
 
 
 def satisfies_backdoor(
-    edges: Any, exposure: Hashable, outcome: Hashable, adjusted: Iterable[Hashable]
+    edges: Edges, exposure: Hashable, outcome: Hashable, adjusted: Iterable[Hashable]
 ) -> bool:
     """Whether ``adjusted`` satisfies the back-door criterion for exposure → outcome.
 
@@ -343,6 +374,26 @@ def satisfies_backdoor(
     and the adjusted set blocks every path that starts with an arrow into the
     exposure — checked as d-separation of exposure and outcome in the diagram
     with the exposure's outgoing arrows removed.
+
+    Parameters
+    ----------
+    edges : Edges
+        The diagram's arrows (see the module docstring for the accepted forms).
+    exposure, outcome : node
+        The effect of interest.
+    adjusted : iterable of nodes
+        The proposed adjustment set (it may be empty).
+
+    Returns
+    -------
+    bool
+        True if adjusting for ``adjusted`` closes every back-door path and adds no
+        bias through a descendant of the exposure.
+
+    Raises
+    ------
+    DagError
+        A name that is not a node, or an adjusted set holding the exposure or outcome.
 
     Examples
     --------
@@ -371,7 +422,7 @@ def _blocks_backdoor(graph: Any, exposure: Hashable, outcome: Hashable, adjusted
 
 
 def backdoor_adjustment_sets(
-    edges: Any,
+    edges: Edges,
     exposure: Hashable,
     outcome: Hashable,
     *,
@@ -434,11 +485,21 @@ def backdoor_adjustment_sets(
 # ------------------------------------------------------------------ drawing
 
 
-def layered_positions(edges: Any) -> dict[Hashable, tuple[float, float]]:
+def layered_positions(edges: Edges) -> dict[Hashable, tuple[float, float]]:
     """Deterministic left-to-right positions: causes left of their effects.
 
     Each node's column is its topological generation; nodes within a column are
     spread vertically in order of first appearance.
+
+    Parameters
+    ----------
+    edges : Edges
+        The diagram's arrows (see the module docstring for the accepted forms).
+
+    Returns
+    -------
+    dict
+        Node -> ``(x, y)``: columns 2 apart, rows 1.5 apart, centred on ``y = 0``.
 
     Examples
     --------
@@ -458,7 +519,7 @@ def layered_positions(edges: Any) -> dict[Hashable, tuple[float, float]]:
 
 
 def draw_dag(
-    edges: Any,
+    edges: Edges,
     positions: Mapping[Hashable, tuple[float, float]] | None = None,
     *,
     exposure: Hashable | None = None,
@@ -471,8 +532,8 @@ def draw_dag(
     label_side: Mapping[Hashable, str] | None = None,
     title: str | None = None,
     legend: bool = True,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Draw a causal diagram with fixed positions and role-coded nodes.
 
     Parameters
@@ -512,6 +573,7 @@ def draw_dag(
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes drawn into.
 
     Examples
     --------
@@ -522,12 +584,14 @@ def draw_dag(
     ...               exposure="kratom", outcome="depression")
     >>> sorted(t.get_text() for t in ax.texts if t.get_text())
     ['depression', 'kratom', 'pain']
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(ax.figure)
     """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
     if positions is None and isinstance(edges, Mapping) and "positions" in edges:
-        positions = edges["positions"]
+        positions = cast("Mapping[Hashable, tuple[float, float]]", edges["positions"])
     graph = as_digraph(edges)
     adjusted, unobserved = set(adjusted), set(unobserved)
     _require_nodes(graph, adjusted=adjusted, unobserved=unobserved)
@@ -545,7 +609,7 @@ def draw_dag(
 
     # 1. Each node is a box holding its marker and its (wrapped) name, sized in points.  In a
     #    caller's figure the names grow with its width, so they stay legible at 1024 px.
-    font_pt = DAG_FONT_PT if ax is None else max(DAG_FONT_PT, legible_points(float(ax.figure.get_size_inches()[0])))
+    font_pt = DAG_FONT_PT if ax is None else max(DAG_FONT_PT, legible_points(float(cast("Figure", ax.figure).get_size_inches()[0])))
     texts = {n: _wrap(labels[n] + (" (unmeasured)" if n in unobserved else "")) for n in graph}
     boxes = {n: _node_box(texts[n], sides[n], font_pt, framed=n in adjusted or n in unobserved) for n in graph}
     # 2. Spread the given positions just enough that no two boxes touch; 3. route the arrows
@@ -598,7 +662,7 @@ def draw_dag(
     ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
     # points per data unit in these axes (1 for a figure drawn here; less in a caller's small axes)
-    fig = ax.figure
+    fig = cast("Figure", ax.figure)  # an Axes drawn into here lives in a Figure, not a SubFigure
     bbox = ax.get_position()
     fig_w, fig_h = fig.get_size_inches()
     k = min(bbox.width * fig_w * 72 / (xlim[1] - xlim[0]), bbox.height * fig_h * 72 / (ylim[1] - ylim[0]))

@@ -14,7 +14,15 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from numpy.typing import ArrayLike
+
+    from course_utils.meta_bias import TrimAndFill
+    from course_utils.metaanalysis import MetaAnalysis, MetaRegression
 
 __all__ = ["PALETTE", "set_style", "finish", "estimate_plot", "forest_plot", "funnel_plot", "meta_regression_plot"]
 
@@ -42,6 +50,14 @@ def set_style(context: str = "talk") -> None:
     ----------
     context : {"talk", "notebook", "poster"}
         seaborn context; "talk" is readable at projector size.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> set_style("notebook")
+    >>> mpl.rcParams["figure.dpi"], mpl.rcParams["axes.titlelocation"]
+    (80.0, 'left')
+    >>> set_style()
     """
     import matplotlib as mpl
     import seaborn as sns
@@ -60,8 +76,34 @@ def set_style(context: str = "talk") -> None:
     )
 
 
-def finish(ax: Any, *, title: str, xlabel: str, ylabel: str) -> Any:
-    """Label a plot fully (title and axis labels with units) and return it."""
+def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str) -> Axes:
+    """Label a plot fully (title and axis labels with units) and return it.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        The plot to label.
+    title : str
+        The figure's title (its take-away, or what is shown).
+    xlabel, ylabel : str
+        Axis labels, with units.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax`` itself, labelled.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> ax = finish(ax, title="Stress by age", xlabel="age (years)", ylabel="PSS-10 score (0-40)")
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('age (years)', 'PSS-10 score (0-40)')
+    >>> plt.close(fig)
+    """
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -105,7 +147,7 @@ def _estimate_rows(results: Any) -> Any:
 
 
 def estimate_plot(
-    results: Any,
+    results: pd.DataFrame | pd.Series | dict[str, pd.Series] | list[pd.Series] | tuple[pd.Series, ...],
     *,
     title: str,
     xlabel: str,
@@ -113,8 +155,8 @@ def estimate_plot(
     truth: float | None = None,
     log: bool = False,
     annotate: bool = True,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Estimates with their confidence intervals, one row each, top to bottom in the given order.
 
     The plot lessons use to compare methods (crude vs adjusted, ITT vs per-protocol, each
@@ -138,15 +180,18 @@ def estimate_plot(
     annotate : bool
         Print "estimate (low to high)" at the right of each row.
     ax : matplotlib Axes, optional
+        Draw into this Axes; default: a new figure sized to the rows.
 
     Returns
     -------
     matplotlib.axes.Axes
+        The labelled plot.
 
     Examples
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
     >>> import pandas as pd
     >>> rows = pd.DataFrame({"estimate": [2.3, 1.2], "ci_low": [2.0, 0.9], "ci_high": [2.6, 1.6]},
     ...                     index=["crude", "adjusted"])
@@ -154,6 +199,7 @@ def estimate_plot(
     ...                    null=1, truth=1, log=True)
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['crude', 'adjusted']
+    >>> plt.close(ax.figure)
     """
     import matplotlib.pyplot as plt
 
@@ -236,7 +282,7 @@ def _meta_parts(meta: Any) -> tuple[Any, Any, bool, str]:
 
 
 def forest_plot(
-    meta: Any,
+    meta: MetaAnalysis | pd.DataFrame,
     *,
     title: str = "",
     xlabel: str | None = None,
@@ -245,8 +291,8 @@ def forest_plot(
     estimate_label: str | None = None,
     label_heading: str = "Study",
     prediction: bool = True,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """A publication-style forest plot.
 
     One row per study — a square whose area is proportional to the study's
@@ -281,14 +327,17 @@ def forest_plot(
     Returns
     -------
     matplotlib.axes.Axes
+        The plot (rows, pooled diamond and the printed columns).
 
     Examples
     --------
+    >>> import matplotlib.pyplot as plt
     >>> import course_utils as cu
     >>> m = cu.meta_analysis([-0.9, -1.6, -0.2], [0.33, 0.19, 0.05], exponentiate=True)
     >>> ax = forest_plot(m, title="Three trials")
     >>> ax.get_xscale()
     'log'
+    >>> plt.close(ax.figure)
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -411,12 +460,12 @@ def forest_plot(
 
 
 def funnel_plot(
-    meta: Any,
+    meta: MetaAnalysis,
     *,
     title: str = "",
     xlabel: str | None = None,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """A funnel plot: each study's estimate against its standard error, with pseudo-95% limits.
 
     The vertical axis is the standard error, inverted so that large, precise
@@ -433,17 +482,22 @@ def funnel_plot(
     title, xlabel : str
         Labels (``xlabel`` defaults to "Ratio (log scale)" or "Effect").
     ax : matplotlib Axes, optional
+        Draw into this Axes; default: a new figure.
 
     Returns
     -------
     matplotlib.axes.Axes
+        The plot, its standard-error axis inverted.
 
     Examples
     --------
+    >>> import matplotlib.pyplot as plt
     >>> import course_utils as cu
     >>> m = cu.meta_analysis([-0.9, -1.6, -0.2], [0.33, 0.19, 0.05], exponentiate=True)
-    >>> bool(funnel_plot(m).yaxis_inverted())
-    True
+    >>> ax = funnel_plot(m)
+    >>> bool(ax.yaxis_inverted()), ax.get_ylabel()
+    (True, 'Standard error (log scale units)')
+    >>> plt.close(ax.figure)
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -480,15 +534,15 @@ def funnel_plot(
 
 
 def meta_regression_plot(
-    moderator: Any,
-    meta: Any,
-    fit: Any,
+    moderator: ArrayLike,
+    meta: MetaAnalysis,
+    fit: MetaRegression,
     *,
     title: str = "",
     xlabel: str = "",
     ylabel: str | None = None,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """A bubble plot for a meta-regression: each study's effect against the moderator.
 
     Bubble area is proportional to the study's random-effects weight; the line
@@ -505,18 +559,22 @@ def meta_regression_plot(
     title, xlabel, ylabel : str
         Labels (give ``xlabel`` with units).
     ax : matplotlib Axes, optional
+        Draw into this Axes; default: a new figure.
 
     Returns
     -------
     matplotlib.axes.Axes
+        The bubble plot with the fitted line and its band.
 
     Examples
     --------
+    >>> import matplotlib.pyplot as plt
     >>> import course_utils as cu
     >>> y, v, x = [-0.9, -1.6, -0.2, -0.5], [0.33, 0.19, 0.05, 0.1], [44, 55, 13, 30]
     >>> ax = meta_regression_plot(x, cu.meta_analysis(y, v, exponentiate=True), cu.meta_regression(y, v, x))
     >>> ax.get_yscale()
     'log'
+    >>> plt.close(ax.figure)
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -556,7 +614,8 @@ def meta_regression_plot(
     return ax
 
 
-def trim_and_fill_plot(tf: Any, *, title: str = "", xlabel: str | None = None, ax: Any = None) -> Any:
+def trim_and_fill_plot(tf: TrimAndFill, *, title: str = "", xlabel: str | None = None,
+                       ax: Axes | None = None) -> Axes:
     """A funnel plot of a trim-and-fill analysis: observed studies filled, imputed ones hollow.
 
     Draws :func:`funnel_plot` of the observed studies (funnel around their pooled
@@ -571,18 +630,22 @@ def trim_and_fill_plot(tf: Any, *, title: str = "", xlabel: str | None = None, a
     title, xlabel : str
         Labels (``xlabel`` defaults to "Ratio (log scale)" or "Effect").
     ax : matplotlib Axes, optional
+        Draw into this Axes; default: a new figure.
 
     Returns
     -------
     matplotlib.axes.Axes
+        The funnel plot with the imputed studies and the adjusted estimate.
 
     Examples
     --------
+    >>> import matplotlib.pyplot as plt
     >>> import course_utils as cu
     >>> m = cu.meta_analysis([0.1, 0.3, 0.5, 0.6, 0.9], [0.01, 0.02, 0.04, 0.06, 0.1], method="fe")
     >>> ax = trim_and_fill_plot(cu.trim_and_fill(m))
     >>> len(ax.collections) >= 3
     True
+    >>> plt.close(ax.figure)
     """
     import numpy as np
 

@@ -45,7 +45,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
 __all__ = [
     "Exercise",
@@ -124,6 +125,20 @@ def apply_transform(name: str, value: Any) -> Any:
 def normalise_text(value: str) -> str:
     """Text as a check compares it: NFKC, case-folded, stripped, one space, plain dashes.
 
+    Parameters
+    ----------
+    value : str
+        The text to normalise (anything else is first turned into text with ``str``).
+
+    Returns
+    -------
+    str
+        The normalised text; spaces around a dash are removed too.
+
+    Examples
+    --------
+    >>> normalise_text("  Per–Protocol  analysis ")
+    'per-protocol analysis'
     >>> normalise_text("  18\u201325 ") == normalise_text("18-25")
     True
     """
@@ -142,35 +157,89 @@ def _grid_cell(x: float, tol: float | None, rel: float | None) -> tuple[str, int
     return "n", math.floor(x / step + 0.5)
 
 
-def tokens(spec: dict[str, Any], value: Any, *, neighbours: bool = True) -> list[str]:
+def tokens(spec: Mapping[str, object], value: float | str | Sequence[str], *, neighbours: bool = True) -> list[str]:
     """The normalised forms of an (already type-checked) answer that a check hashes.
 
     For a number these are its cell on the tolerance grid (cells of half the
     tolerance) and, with ``neighbours``, the two cells on either side: every value
     within the tolerance of the answer shares one of them, and no value further than
     1.5 times the tolerance does.  For other kinds there is one token.
+
+    Parameters
+    ----------
+    spec : mapping
+        The exercise's entry from its lesson file; ``"kind"`` and, for numbers,
+        ``"tol"`` (absolute) or ``"rel"`` (relative tolerance) are read.
+    value : float, str, bool or sequence of str
+        The answer, already of the form the kind needs (a number, text, a truth
+        value, or a list of names for ``"set"`` and ``"list"``).
+    neighbours : bool, optional
+        For numbers, also return the two grid cells on each side (default True).
+
+    Returns
+    -------
+    list of str
+        The tokens; hash each with :func:`digest`.
+
+    Raises
+    ------
+    ExerciseDataError
+        If the kind stores no hashed answer (``"range"``, ``"columns"``, ``"rule"``).
+
+    Examples
+    --------
+    >>> tokens({"kind": "number", "tol": 0.1}, 1.0)
+    ['n:18', 'n:19', 'n:20', 'n:21', 'n:22']
+    >>> tokens({"kind": "number", "tol": 0.1}, 1.0, neighbours=False)
+    ['n:20']
+    >>> tokens({"kind": "set"}, ["Stress", "age"]) == tokens({"kind": "set"}, ["AGE", "stress"])
+    True
+    >>> tokens({"kind": "truth"}, False)
+    ['b:false']
     """
     kind = spec["kind"]
     if kind == "number":
-        x = float(value)
-        prefix, k = _grid_cell(x, spec.get("tol"), spec.get("rel"))
+        x = float(cast(float, value))
+        prefix, k = _grid_cell(x, cast("float | None", spec.get("tol")), cast("float | None", spec.get("rel")))
         if prefix == "r0":
             return ["r0"]
         ks = range(k - GRID_SPLIT, k + GRID_SPLIT + 1) if neighbours else (k,)
         return [f"{prefix}:{j}" for j in ks]
     if kind in ("choice", "text"):
-        return ["s:" + normalise_text(value)]
+        return ["s:" + normalise_text(cast(str, value))]
     if kind == "truth":
         return ["b:" + ("true" if bool(value) else "false")]
     if kind == "set":
-        return ["set:" + "\x1f".join(sorted({normalise_text(v) for v in value}))]
+        return ["set:" + "\x1f".join(sorted({normalise_text(v) for v in cast("Iterable[str]", value)}))]
     if kind == "list":
-        return ["list:" + "\x1f".join(normalise_text(v) for v in value)]
+        return ["list:" + "\x1f".join(normalise_text(v) for v in cast("Iterable[str]", value))]
     raise ExerciseDataError(f"exercise kind {kind!r} stores no hashed answer")
 
 
 def digest(salt: str, exercise_id: str, token: str) -> str:
-    """The stored form of one normalised answer: salted PBKDF2-SHA256, 24 hex digits."""
+    """The stored form of one normalised answer: salted PBKDF2-SHA256, 24 hex digits.
+
+    Parameters
+    ----------
+    salt : str
+        The lesson file's salt.
+    exercise_id : str
+        The exercise's id, e.g. ``"05.1"``; it is hashed with the token, so the same
+        answer hashes differently in each exercise.
+    token : str
+        One normalised answer, from :func:`tokens`.
+
+    Returns
+    -------
+    str
+        The first 24 hexadecimal digits of the PBKDF2-SHA256 hash.
+
+    Examples
+    --------
+    >>> h = digest("salt", "05.1", "n:20")
+    >>> len(h), h == digest("salt", "05.2", "n:20")
+    (24, False)
+    """
     data = f"{exercise_id}|{token}".encode("utf-8")
     return hashlib.pbkdf2_hmac("sha256", data, salt.encode("utf-8"), ITERATIONS).hex()[:24]
 
@@ -242,7 +311,18 @@ class Exercise:
 
 
 def lessons() -> list[str]:
-    """The lessons that have an exercise file, e.g. ``['00', '01', ...]``."""
+    """The lessons that have an exercise file, e.g. ``['00', '01', ...]``.
+
+    Returns
+    -------
+    list of str
+        Two-digit lesson numbers, sorted.
+
+    Examples
+    --------
+    >>> "05" in lessons()
+    True
+    """
     folder = resources.files(__name__)
     return sorted(p.name[:2] for p in folder.iterdir() if re.fullmatch(r"\d\d\.json", p.name))
 
@@ -293,6 +373,16 @@ def load_lesson(lesson: str | int) -> list[Exercise]:
     ------
     ExerciseDataError
         If the lesson has no exercise file or the file is damaged.
+
+    Returns
+    -------
+    list of Exercise
+        The lesson's exercises in the order of its file.
+
+    Examples
+    --------
+    >>> load_lesson(5)[0].id
+    '05.1'
     """
     key = f"{int(lesson):02d}" if isinstance(lesson, int) or str(lesson).isdigit() else str(lesson)
     data = _read(key)
@@ -303,10 +393,26 @@ def load_lesson(lesson: str | int) -> list[Exercise]:
 def get_exercise(exercise_id: str) -> Exercise:
     """One exercise by id (``"05.1"``).
 
+    Parameters
+    ----------
+    exercise_id : str
+        ``"NN.K"``: exercise K of lesson NN; surrounding spaces are ignored.
+
+    Returns
+    -------
+    Exercise
+        The exercise as its lesson file describes it (hashes, hints, points).
+
     Raises
     ------
     ExerciseDataError
         If there is no such exercise; the message lists the lesson's ids.
+
+    Examples
+    --------
+    >>> ex = get_exercise("05.1")
+    >>> ex.lesson, ex.kind
+    ('05', 'number')
     """
     if not isinstance(exercise_id, str) or not re.fullmatch(r"\d\d\.\d+", exercise_id.strip()):
         raise ExerciseDataError(
