@@ -5,12 +5,10 @@ Not part of the public API; learners use :mod:`course_utils.causal` (or ``cu.``)
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import re
 import sys
-import tokenize
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -18,7 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from course_utils._validate import CourseInputError, handle_missing, numeric_column, require_columns, require_frame
+from course_utils._validate import (
+    CourseInputError,
+    formula_columns,
+    handle_missing,
+    numeric_column,
+    require_columns,
+    require_frame,
+)
 from course_utils.results import critical_value, from_ratio_log_ci, make_result
 
 # make_result / from_ratio_log_ci with extra fields passed as a mapping (**fields): typed loosely on
@@ -146,20 +151,7 @@ def _weights_column(data: pd.DataFrame, weight: str | None) -> np.ndarray:
 
 def _formula_columns(formula: str, data: pd.DataFrame) -> list[str]:
     """Column names mentioned in a formula (as names or inside Q("...")), in order."""
-    found: list[str] = []
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(formula).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
-        raise CausalInputError(f"cannot read the formula {formula!r}: {exc}") from exc
-    for tok in tokens:
-        name = None
-        if tok.type == tokenize.NAME:
-            name = tok.string
-        elif tok.type == tokenize.STRING:
-            name = tok.string.strip("\"'")
-        if name is not None and name in data.columns and name not in found:
-            found.append(name)
-    return found
+    return formula_columns(formula, data, error=CausalInputError)
 
 
 def _split_formula(formula: str) -> tuple[str, str]:

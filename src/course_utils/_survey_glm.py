@@ -16,14 +16,13 @@ influence values:
 
 from __future__ import annotations
 
-import io
 import math
-import tokenize
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from course_utils._validate import formula_columns as _formula_columns
 from course_utils.results import critical_value, make_result, result_frame
 
 if TYPE_CHECKING:
@@ -36,20 +35,7 @@ def formula_columns(formula: str, data: pd.DataFrame) -> list[str]:
     """Columns of ``data`` named in a formula (as names or quoted inside ``Q("...")``), in order."""
     from course_utils.survey import SurveyDesignError
 
-    found: list[str] = []
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(formula).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
-        raise SurveyDesignError(f"cannot read the formula {formula!r}: {exc}") from exc
-    for tok in tokens:
-        name = None
-        if tok.type == tokenize.NAME:
-            name = tok.string
-        elif tok.type == tokenize.STRING:
-            name = tok.string.strip("\"'")
-        if name is not None and name in data.columns and name not in found:
-            found.append(name)
-    return found
+    return _formula_columns(formula, data, error=SurveyDesignError)
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

@@ -26,7 +26,9 @@ course_utils._validate.CourseInputError: the survey has no column 'agee' (did yo
 from __future__ import annotations
 
 import difflib
+import io
 import numbers
+import tokenize
 import warnings
 from collections.abc import Iterable, Sequence
 
@@ -44,6 +46,7 @@ __all__ = [
     "handle_missing",
     "bounded_number",
     "expit",
+    "formula_columns",
 ]
 
 
@@ -469,3 +472,45 @@ def expit(x: np.ndarray) -> np.ndarray:
     [0.5]
     """
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+def formula_columns(
+    formula: str, data: pd.DataFrame, *, error: type[CourseInputError] = CourseInputError
+) -> list[str]:
+    """Columns of ``data`` named in a model formula (as names or quoted inside ``Q("...")``), in order.
+
+    Used to apply the missing-value policy to exactly the columns a model reads.
+
+    Parameters
+    ----------
+    formula : str
+        A patsy/formulaic formula such as ``"y ~ a + C(b)"``.
+    data : pandas.DataFrame
+        The table the formula refers to.
+    error : type
+        The module's subclass of :class:`CourseInputError` to raise.
+
+    Returns
+    -------
+    list of str
+        The columns, each once, in the order they appear.
+
+    Examples
+    --------
+    >>> formula_columns('y ~ a + C(b) + Q("c d")', pd.DataFrame(columns=["a", "b", "c d", "y", "z"]))
+    ['y', 'a', 'b', 'c d']
+    """
+    found: list[str] = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(formula).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
+        raise error(f"cannot read the formula {formula!r}: {exc}") from exc
+    for tok in tokens:
+        name = None
+        if tok.type == tokenize.NAME:
+            name = tok.string
+        elif tok.type == tokenize.STRING:
+            name = tok.string.strip("\"'")
+        if name is not None and name in data.columns and name not in found:
+            found.append(name)
+    return found
