@@ -104,6 +104,13 @@ def _estimate_rows(results: Any) -> Any:
     return out
 
 
+#: ticks for a log axis spanning little more than a doubling
+_FINE_RATIO_TICKS = (0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10)
+
+#: (colour, line style, width) of extra reference lines, in order; style, not colour, tells them apart
+_REFERENCE_STYLES: list[tuple[str, str, float]] = [("black", "--", 1.5), ("grey", ":", 3.0), ("black", "-.", 1.5)]
+
+
 def estimate_plot(
     results: Any,
     *,
@@ -113,6 +120,7 @@ def estimate_plot(
     truth: float | None = None,
     log: bool = False,
     annotate: bool = True,
+    references: dict[str, float] | None = None,
     ax: Any = None,
 ) -> Any:
     """Estimates with their confidence intervals, one row each, top to bottom in the given order.
@@ -137,6 +145,9 @@ def estimate_plot(
         A log axis (for ratios), ticks as plain numbers.
     annotate : bool
         Print "estimate (low to high)" at the right of each row.
+    references : dict of str -> float, optional
+        Other labelled reference lines, e.g. ``{"all adults, weighted": 8.0}``: black or
+        grey, told apart by line style (dashed, dotted, dash-dot), named in the legend.
     ax : matplotlib Axes, optional
 
     Returns
@@ -158,11 +169,20 @@ def estimate_plot(
     import matplotlib.pyplot as plt
 
     rows = _estimate_rows(results)
-    if log and (rows <= 0).any().any():
-        raise ValueError("estimate_plot(log=True) needs positive estimates and limits (ratios); use log=False")
+    references = dict(references or {})
+    for name, value in references.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+            raise ValueError(f"estimate_plot: reference {name!r} must be a number, not {value!r}")
+    if len(references) > len(_REFERENCE_STYLES):
+        raise ValueError(f"estimate_plot draws at most {len(_REFERENCE_STYLES)} reference lines; got {len(references)}")
+    if log and ((rows <= 0).any().any() or any(v <= 0 for v in references.values())):
+        raise ValueError("estimate_plot(log=True) needs positive estimates, limits and references (ratios); use log=False")
     n = len(rows)
+    legend = truth is not None or bool(references)
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, max(2.6, 1.0 + 0.6 * n)))
+        # wide enough that long row labels and the printed intervals leave room for the data
+        width = max(plt.rcParams["figure.figsize"][0], 13)
+        _, ax = plt.subplots(figsize=(width, max(2.6, 1.2 + 0.6 * n + (0.6 if legend else 0.0))))
     y = list(range(n))[::-1]
     for k, (label, row) in enumerate(rows.iterrows()):
         ax.plot([row["ci_low"], row["ci_high"]], [y[k], y[k]], color=PALETTE[0], lw=2.5, solid_capstyle="butt")
@@ -171,21 +191,35 @@ def estimate_plot(
     ax.set_yticklabels([str(i) for i in rows.index])
     ax.set_ylim(-0.7, n - 0.3)
     low, high = float(rows["ci_low"].min()), float(rows["ci_high"].max())
-    for value in (null, truth):
+    for value in (null, truth, *references.values()):
         if value is not None:
             low, high = min(low, value), max(high, value)
     if log:
         pad = (high / low) ** 0.08
         ax.set_xlim(low / pad, high * pad)
         _ratio_axis(ax, low / pad, high * pad)
+        fine = [t for t in _FINE_RATIO_TICKS if low / pad <= t <= high * pad]
+        if len(ax.get_xticks()) < 4 and len(fine) > len(ax.get_xticks()):
+            from matplotlib.ticker import FixedLocator
+
+            ax.xaxis.set_major_locator(FixedLocator(fine))  # a narrow range: 0.7, 1, 1.5, 2, 3 …
     else:
         pad = (high - low) * 0.08 or 1.0
         ax.set_xlim(low - pad, high + pad)
     if null is not None:
-        ax.axvline(null, color="black", lw=1.2, ls="--", zorder=0)
+        ax.axvline(null, color="black", lw=1.2, ls="--", zorder=1.5)
     if truth is not None:
-        ax.axvline(truth, color=PALETTE[5], lw=2, ls=":", zorder=0, label="true effect (synthetic data)")
-        ax.legend(loc="lower right", frameon=True)
+        ax.axvline(truth, color=PALETTE[5], lw=2, ls=":", zorder=1.5, label="true effect (synthetic data)")
+    for (name, value), (colour, style, width) in zip(references.items(), _REFERENCE_STYLES):
+        ax.axvline(value, color=colour, lw=width, ls=style, zorder=1.5, label=name)
+    if legend:
+        # below the axes, so the legend never hides an estimate
+        handles, names = ax.get_legend_handles_labels()
+        engine = ax.figure.get_layout_engine()
+        if engine is not None and type(engine).__name__ == "ConstrainedLayoutEngine":
+            ax.figure.legend(handles, names, loc="outside lower center", ncol=len(names), frameon=False)
+        else:
+            ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=len(names), frameon=False)
     if annotate:
         for k, (_, row) in enumerate(rows.iterrows()):
             ax.annotate(f"{row['estimate']:.2f} ({row['ci_low']:.2f} to {row['ci_high']:.2f})", xy=(1.0, y[k]),
