@@ -222,9 +222,9 @@ def estimate_plot(
     if other is not None:
         low = min(low, float(other[["estimate", "ci_low"]].min().min()))
         high = max(high, float(other[["estimate", "ci_high"]].max().max()))
-    for value in (null, truth, *references.values()):
-        if value is not None:
-            low, high = min(low, value), max(high, value)
+    lines: list[float] = [v for v in (null, truth) if v is not None] + list(references.values())
+    for value in lines:
+        low, high = min(low, value), max(high, value)
     if log:
         pad = (high / low) ** 0.08
         ax.set_xlim(low / pad, high * pad)
