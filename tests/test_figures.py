@@ -220,3 +220,52 @@ def test_estimate_plot_takes_results_and_refuses_bad_input(no_show):
         plots.estimate_plot(rows.iloc[:0], title="t", xlabel="x")
     with pytest.raises(TypeError, match="not str"):
         plots.estimate_plot("crude", title="t", xlabel="x")
+
+
+def test_estimate_plot_draws_labelled_reference_lines(no_show):
+    rows = pd.DataFrame({"estimate": [12.6, 3.8], "ci_low": [11.0, 3.0], "ci_high": [14.2, 4.6]},
+                        index=["18-25", "65+"])
+    refs = {"all adults, weighted": 8.0, "all interviews, unweighted": 9.2}
+    ax = plots.estimate_plot(rows, title="t", xlabel="%", references=refs, annotate=False)
+    lines = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+    assert set(lines) == set(refs), "each reference is a line named in the legend"
+    assert lines["all adults, weighted"].get_xdata()[0] == 8.0
+    assert lines["all adults, weighted"].get_linestyle() != lines["all interviews, unweighted"].get_linestyle()
+    legend = ax.get_legend() or ax.figure.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == list(refs)
+    left, right = ax.get_xlim()
+    assert left < 3.0 and right > 14.2
+    with pytest.raises(ValueError, match="must be a number"):
+        plots.estimate_plot(rows, title="t", xlabel="x", references={"mean": "8"})
+    with pytest.raises(ValueError, match="positive"):
+        plots.estimate_plot(rows, title="t", xlabel="x", references={"zero": 0.0}, log=True)
+
+
+def test_estimate_plot_log_axis_over_a_narrow_range_gets_enough_ticks(no_show):
+    rows = pd.DataFrame({"estimate": [2.32, 1.07], "ci_low": [1.82, 0.76], "ci_high": [2.95, 1.49]},
+                        index=["crude", "IP weighting"])
+    ax = plots.estimate_plot(rows, title="t", xlabel="odds ratio (log scale)", truth=1, log=True)
+    ax.figure.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.7", "1", "1.5", "2", "3"]
+
+
+def test_estimate_plot_compares_two_sets_of_estimates(no_show):
+    ours = pd.DataFrame({"estimate": [2.54, 3.44], "ci_low": [1.66, 2.41], "ci_high": [3.42, 4.47]},
+                        index=["unadjusted", "IP weighting"])
+    book = pd.DataFrame({"estimate": [2.5, 3.4], "ci_low": [float("nan"), 2.4], "ci_high": [float("nan"), 4.5]},
+                        index=ours.index)
+    ax = plots.estimate_plot(ours, title="t", xlabel="kg", compare=book, labels=("ours", "published"))
+    legend = ax.get_legend() or ax.figure.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == ["ours", "published"]
+    open_points = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert [float(line.get_xdata()[0]) for line in open_points] == [2.5, 3.4], "every published point is drawn"
+    intervals = [line for line in ax.get_lines() if line.get_marker() in ("None", "") and len(line.get_xdata()) == 2
+                 and line.get_color() == plots.PALETTE[1]]
+    assert len(intervals) == 1, "no interval is drawn where none was published"
+    assert [t.get_text() for t in ax.texts] == ["2.54 (1.66 to 3.42)", "3.44 (2.41 to 4.47)"]
+    with pytest.raises(ValueError, match="same rows"):
+        plots.estimate_plot(ours, title="t", xlabel="kg", compare=book.iloc[::-1])
+    with pytest.raises(ValueError, match="non-numeric"):
+        plots.estimate_plot(ours, title="t", xlabel="kg", compare=book.assign(estimate=["2.5", "about 3"]))
+    with pytest.raises(ValueError, match="missing"):
+        plots.estimate_plot(book, title="t", xlabel="kg")

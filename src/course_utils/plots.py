@@ -113,7 +113,7 @@ def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str) -> Axes:
 # --------------------------------------------------------------------------- estimates with intervals
 
 
-def _estimate_rows(results: Any) -> Any:
+def _estimate_rows(results: Any, *, missing_interval: bool = False) -> Any:
     """A DataFrame (estimate, ci_low, ci_high; index = labels) from a frame, a mapping or a list of results."""
     import pandas as pd
 
@@ -139,11 +139,22 @@ def _estimate_rows(results: Any) -> Any:
         )
     if frame.empty:
         raise ValueError("estimate_plot got no results to draw; pass at least one row")
-    out = frame[["estimate", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce")
-    bad = out.index[out.isna().any(axis=1)].tolist()
+    raw = frame[["estimate", "ci_low", "ci_high"]]
+    out = raw.apply(pd.to_numeric, errors="coerce")
+    not_numbers = out.isna() & raw.notna()
+    # a missing interval is allowed only where asked (published values without a CI); text never is
+    missing = out[["estimate"]].isna() if missing_interval else out.isna()
+    bad = out.index[missing.any(axis=1) | not_numbers.any(axis=1)].tolist()
     if bad:
         raise ValueError(f"estimate_plot: rows {bad} have a missing or non-numeric estimate or interval; drop or fix them")
     return out
+
+
+#: ticks for a log axis spanning little more than a doubling
+_FINE_RATIO_TICKS = (0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10)
+
+#: (colour, line style, width) of extra reference lines, in order; style, not colour, tells them apart
+_REFERENCE_STYLES: list[tuple[str, str, float]] = [("black", "--", 1.5), ("grey", ":", 3.0), ("black", "-.", 1.5)]
 
 
 def estimate_plot(
@@ -155,6 +166,9 @@ def estimate_plot(
     truth: float | None = None,
     log: bool = False,
     annotate: bool = True,
+    references: dict[str, float] | None = None,
+    compare: pd.DataFrame | pd.Series | dict[str, pd.Series] | list[pd.Series] | tuple[pd.Series, ...] | None = None,
+    labels: tuple[str, str] = ("estimate", "comparison"),
     ax: Axes | None = None,
 ) -> Axes:
     """Estimates with their confidence intervals, one row each, top to bottom in the given order.
@@ -179,6 +193,14 @@ def estimate_plot(
         A log axis (for ratios), ticks as plain numbers.
     annotate : bool
         Print "estimate (low to high)" at the right of each row.
+    references : dict of str -> float, optional
+        Other labelled reference lines, e.g. ``{"all adults, weighted": 8.0}``: black or
+        grey, told apart by line style (dashed, dotted, dash-dot), named in the legend.
+    compare : DataFrame, dict or list, optional
+        A second set of estimates for the same rows (e.g. published values to check against),
+        drawn just below each row as open circles; a missing interval (NaN) draws the point alone.
+    labels : (str, str)
+        Legend names of ``results`` and ``compare`` (used only with ``compare``).
     ax : matplotlib Axes, optional
         Draw into this Axes; default: a new figure sized to the rows.
 
@@ -204,37 +226,80 @@ def estimate_plot(
     import matplotlib.pyplot as plt
 
     rows = _estimate_rows(results)
-    if log and (rows <= 0).any().any():
-        raise ValueError("estimate_plot(log=True) needs positive estimates and limits (ratios); use log=False")
+    other = None
+    if compare is not None:
+        other = _estimate_rows(compare, missing_interval=True)
+        if list(other.index) != list(rows.index):
+            raise ValueError(f"estimate_plot: compare has rows {list(other.index)}, results {list(rows.index)}; "
+                             "give the same rows in the same order")
+    references = dict(references or {})
+    for name, value in references.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+            raise ValueError(f"estimate_plot: reference {name!r} must be a number, not {value!r}")
+    if len(references) > len(_REFERENCE_STYLES):
+        raise ValueError(f"estimate_plot draws at most {len(_REFERENCE_STYLES)} reference lines; got {len(references)}")
+    if log and ((rows <= 0).any().any() or any(v <= 0 for v in references.values())
+                or (other is not None and (other <= 0).any().any())):
+        raise ValueError("estimate_plot(log=True) needs positive estimates, limits and references (ratios); use log=False")
     n = len(rows)
+    legend = truth is not None or bool(references) or other is not None
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, max(2.6, 1.0 + 0.6 * n)))
+        # wide enough that long row labels and the printed intervals leave room for the data
+        width = max(plt.rcParams["figure.figsize"][0], 13)
+        per_row = 0.9 if other is not None else 0.6  # two points a row need more room
+        _, ax = plt.subplots(figsize=(width, max(2.6, 1.2 + per_row * n + (0.6 if legend else 0.0))))
     y = list(range(n))[::-1]
+    shift = 0.15 if other is not None else 0.0
     for k, (label, row) in enumerate(rows.iterrows()):
-        ax.plot([row["ci_low"], row["ci_high"]], [y[k], y[k]], color=PALETTE[0], lw=2.5, solid_capstyle="butt")
-        ax.plot(row["estimate"], y[k], marker="s", markersize=10, color=PALETTE[0], markeredgecolor="black")
+        ax.plot([row["ci_low"], row["ci_high"]], [y[k] + shift] * 2, color=PALETTE[0], lw=2.5, solid_capstyle="butt")
+        ax.plot(row["estimate"], y[k] + shift, marker="s", markersize=10, color=PALETTE[0], markeredgecolor="black",
+                linestyle="none", label=labels[0] if k == 0 and other is not None else "_nolegend_")
+    if other is not None:
+        for k, (label, row) in enumerate(other.iterrows()):
+            if row[["ci_low", "ci_high"]].notna().all():
+                ax.plot([row["ci_low"], row["ci_high"]], [y[k] - shift] * 2, color=PALETTE[1], lw=2.5,
+                        solid_capstyle="butt")
+            ax.plot(row["estimate"], y[k] - shift, marker="o", markersize=10, color=PALETTE[1], markerfacecolor="white",
+                    markeredgewidth=2, linestyle="none", label=labels[1] if k == 0 else "_nolegend_")
     ax.set_yticks(y)
     ax.set_yticklabels([str(i) for i in rows.index])
     ax.set_ylim(-0.7, n - 0.3)
     low, high = float(rows["ci_low"].min()), float(rows["ci_high"].max())
-    for value in (null, truth):
-        if value is not None:
-            low, high = min(low, value), max(high, value)
+    if other is not None:
+        low = min(low, float(other[["estimate", "ci_low"]].min().min()))
+        high = max(high, float(other[["estimate", "ci_high"]].max().max()))
+    lines: list[float] = [v for v in (null, truth) if v is not None] + list(references.values())
+    for value in lines:
+        low, high = min(low, value), max(high, value)
     if log:
         pad = (high / low) ** 0.08
         ax.set_xlim(low / pad, high * pad)
         _ratio_axis(ax, low / pad, high * pad)
+        fine = [t for t in _FINE_RATIO_TICKS if low / pad <= t <= high * pad]
+        if len(ax.get_xticks()) < 4 and len(fine) > len(ax.get_xticks()):
+            from matplotlib.ticker import FixedLocator
+
+            ax.xaxis.set_major_locator(FixedLocator(fine))  # a narrow range: 0.7, 1, 1.5, 2, 3 …
     else:
         pad = (high - low) * 0.08 or 1.0
         ax.set_xlim(low - pad, high + pad)
     if null is not None:
-        ax.axvline(null, color="black", lw=1.2, ls="--", zorder=0)
+        ax.axvline(null, color="black", lw=1.2, ls="--", zorder=1.5)
     if truth is not None:
-        ax.axvline(truth, color=PALETTE[5], lw=2, ls=":", zorder=0, label="true effect (synthetic data)")
-        ax.legend(loc="lower right", frameon=True)
+        ax.axvline(truth, color=PALETTE[5], lw=2, ls=":", zorder=1.5, label="true effect (synthetic data)")
+    for (name, value), (colour, style, width) in zip(references.items(), _REFERENCE_STYLES):
+        ax.axvline(value, color=colour, lw=width, ls=style, zorder=1.5, label=name)
+    if legend:
+        # below the axes, so the legend never hides an estimate
+        handles, names = ax.get_legend_handles_labels()
+        engine = ax.figure.get_layout_engine()
+        if engine is not None and type(engine).__name__ == "ConstrainedLayoutEngine":
+            ax.figure.legend(handles, names, loc="outside lower center", ncol=len(names), frameon=False)
+        else:
+            ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=len(names), frameon=False)
     if annotate:
         for k, (_, row) in enumerate(rows.iterrows()):
-            ax.annotate(f"{row['estimate']:.2f} ({row['ci_low']:.2f} to {row['ci_high']:.2f})", xy=(1.0, y[k]),
+            ax.annotate(f"{row['estimate']:.2f} ({row['ci_low']:.2f} to {row['ci_high']:.2f})", xy=(1.0, y[k] + shift),
                         xycoords=("axes fraction", "data"), xytext=(8, 0), textcoords="offset points",
                         va="center", ha="left")
     ax.grid(axis="y", visible=False)
