@@ -198,12 +198,18 @@ def _word_in_one_lesson(root: Path) -> tuple[str, str]:
     from bs4 import BeautifulSoup
 
     where: dict[str, set[str]] = collections.defaultdict(set)
+    # The site's search stems words ("iterative" also finds "iteration"), so a word counts as
+    # one lesson's only if no other page has any word sharing its first six letters.
+    stems: dict[str, set[str]] = collections.defaultdict(set)
     for page in sorted((root / "student").glob("*.html")):
-        main = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one("main")
-        for word in set(re.findall(r"\b[a-z]{9,}\b", main.get_text(" ") if main else "")):
+        text = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").get_text(" ").lower()
+        for word in set(re.findall(r"\b[a-z]{9,}\b", text)):
             where[word].add(page.name)
+        for word in set(re.findall(r"\b[a-z]{6,}", text)):
+            stems[word[:6]].add(page.name)
     lessons = {p.with_suffix(".html").name for p in lesson_paths()}
-    only = sorted((w, next(iter(p))) for w, p in where.items() if len(p) == 1 and next(iter(p)) in lessons)
+    only = sorted((w, next(iter(p))) for w, p in where.items()
+                  if len(p) == 1 and next(iter(p)) in lessons and stems[w[:6]] == p)
     assert only, "no word appears in one lesson only"
     return only[len(only) // 2]
 

@@ -114,3 +114,12 @@ def test_instructor_hidden_tests_are_read_from_their_own_folder(tmp_path: Path) 
     ex = Exercise("04.4", "n_backdoor", tol=0.4, expected={"kind": "number", "value": 4.0}, extra_hidden=extra["04.4"])
     assert hidden_test(ex)[-1] == "assert 0 < n_backdoor < 10"
     assert _extra_hidden("05", tmp_path) == {}
+
+
+def test_readonly_paths_under_tmp_are_mounted_after_the_throwaway_tmp() -> None:
+    # A course checked out under /tmp (a CI clone) must stay visible inside the sandbox:
+    # bubblewrap mounts in order, so its read-only binds must follow the tmpfs on /tmp.
+    from course_build.classroom._sandbox import bwrap_command
+
+    cmd = bwrap_command(["python3"], workdir="/tmp/w", runtime_dir="/tmp/r", readonly=["/tmp/ci/main/.venv"])
+    assert cmd.index("--tmpfs") < cmd.index("/tmp/ci/main/.venv") < cmd.index("--chdir")

@@ -133,13 +133,14 @@ def bwrap_command(
             cmd += ["--symlink", os.readlink(top), str(top)]
         elif top.is_dir():
             cmd += ["--ro-bind", str(top), str(top)]
+    # /proc, /dev and the throwaway /tmp first: bubblewrap mounts in order, so the read-only
+    # environment must come after the tmpfs, or a course checked out under /tmp (as a CI clone
+    # may be) would vanish beneath it.
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for path in readonly:
         if not (path == "/usr" or path.startswith("/usr/")):
             cmd += ["--ro-bind", path, path]
     cmd += [
-        "--proc", "/proc",
-        "--dev", "/dev",
-        "--tmpfs", "/tmp",
         "--bind", runtime_dir, runtime_dir,
         "--bind", workdir, workdir,
         "--chdir", workdir,
