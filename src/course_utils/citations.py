@@ -189,7 +189,7 @@ def fact(fact_id: str) -> Fact:
     >>> fact("Z9")
     Traceback (most recent call last):
     ...
-    course_utils.citations.UnknownCitation: 'Z9' is not a fact in the course's evidence base. cu.facts() lists all 72 of them.
+    course_utils.citations.UnknownCitation: 'Z9' is not a fact in the course's evidence base. cu.facts() lists all 79 of them.
     """
     table = _facts()
     if isinstance(fact_id, str) and fact_id.strip() in table:
